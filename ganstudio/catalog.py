@@ -1,0 +1,130 @@
+"""The user-facing catalogue of choices: every id the config accepts, with its name and help.
+
+Pure Python on purpose (no torch, no Qt): the config validates against it, the command line lists
+it and the GUI fills its combo boxes from it, so a new data set, loss or model appears everywhere
+from one entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    title: str
+    help: str
+
+
+@dataclass(frozen=True)
+class SourceInfo(Choice):
+    kind: str  # "2d" (points in the plane) or "image"
+    num_classes: int | None = 0  # 0: no labels; None: known only once the data is read (folder)
+    channels: int = 0  # the data's own colour channels (images)
+    needs_root: bool = False  # reads files from data.root
+    can_download: bool = False  # torchvision can fetch it when data.download is on
+
+
+SOURCES: dict[str, SourceInfo] = {
+    s.id: s
+    for s in [
+        SourceInfo("ring", "Ring of 8 blobs", "Eight small round clusters on a circle: the classic "
+                   "test of whether a GAN finds every cluster (mode collapse).", "2d"),
+        SourceInfo("grid", "Grid of 25 blobs", "Twenty-five small clusters on a 5 x 5 grid: a harder "
+                   "test of whether a GAN finds every cluster.", "2d"),
+        SourceInfo("spiral", "Spiral", "Points along a two-armed spiral.", "2d"),
+        SourceInfo("moons", "Two moons", "Two interleaved half circles.", "2d"),
+        SourceInfo("circles", "Two circles", "A small circle inside a large one.", "2d"),
+        SourceInfo("points", "My points", "Points you place yourself, with a little spread around "
+                   "each.", "2d"),
+        SourceInfo("shapes", "Shapes (drawn)", "Coloured circles, squares, triangles and more, drawn "
+                   "on the fly: no download needed.", "image", num_classes=6, channels=3),
+        SourceInfo("digits", "Digits (drawn)", "Handwriting-like digits 0 to 9, drawn on the fly: no "
+                   "download needed.", "image", num_classes=10, channels=1),
+        SourceInfo("folder", "My images (folder)", "Every picture in a folder. Put pictures in one "
+                   "subfolder per kind to give them labels.", "image", num_classes=None, channels=3,
+                   needs_root=True),
+        SourceInfo("fashion-mnist", "Fashion-MNIST", "70,000 small grey photos of clothes in 10 "
+                   "kinds (shirts, shoes, bags...).", "image", num_classes=10, channels=1),
+        SourceInfo("mnist-5k", "MNIST (5,000 digits)", "5,000 real handwritten digits, 500 of each "
+                   "from 0 to 9.", "image", num_classes=10, channels=1),
+        SourceInfo("mnist", "MNIST (from disk)", "The 70,000 handwritten digits of MNIST, read from "
+                   "a folder on your disk.", "image", num_classes=10, channels=1, needs_root=True,
+                   can_download=True),
+        SourceInfo("cifar10", "CIFAR-10 (from disk)", "60,000 tiny colour photos in 10 kinds "
+                   "(planes, cats, ships...), read from a folder on your disk.", "image",
+                   num_classes=10, channels=3, needs_root=True, can_download=True),
+    ]
+}
+
+FAMILIES: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("mlp", "MLP (fully connected)", "Layers of plain neurons. Best for points in the "
+               "plane; works for small pictures too."),
+        Choice("dcgan", "DCGAN (convolutional)", "Convolution layers that build pictures from coarse "
+               "to fine (Radford et al. 2016). The standard choice for pictures."),
+    ]
+}
+
+LOSSES: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("minimax", "Minimax (original)", "The original GAN game (Goodfellow et al. 2014). "
+               "The generator learns slowly when the discriminator wins."),
+        Choice("nonsaturating", "Non-saturating", "The original GAN with the generator's fix that "
+               "keeps it learning (Goodfellow et al. 2014). A good default."),
+        Choice("lsgan", "Least squares (LSGAN)", "Scores are pushed toward 1 and 0 by squared "
+               "error (Mao et al. 2017)."),
+        Choice("wgan", "Wasserstein (weight clipping)", "The discriminator becomes a critic that "
+               "estimates a distance; its weights are clipped (Arjovsky et al. 2017)."),
+        Choice("wgan-gp", "Wasserstein + gradient penalty", "The Wasserstein critic kept smooth by "
+               "a gradient penalty instead of clipping (Gulrajani et al. 2017)."),
+        Choice("hinge", "Hinge", "A margin-based game used by SAGAN and BigGAN "
+               "(Lim & Ye 2017)."),
+    ]
+}
+
+OPTIMIZERS: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("adam", "Adam", "Adapts each weight's step size. The usual choice for GANs."),
+        Choice("rmsprop", "RMSprop", "Adapts step sizes without momentum; used by the original "
+               "Wasserstein GAN."),
+        Choice("sgd", "SGD", "Plain gradient descent, with optional momentum."),
+    ]
+}
+
+AUGMENTATIONS: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("color", "Colour", "Random brightness, saturation and contrast."),
+        Choice("translation", "Shift", "Random shifts by up to 1/8 of the picture."),
+        Choice("cutout", "Cut-out", "A random square of the picture blanked out."),
+    ]
+}
+
+DEVICES: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("auto", "Automatic", "The graphics card if there is one, else the processor."),
+        Choice("cpu", "Processor (CPU)", "Always the processor."),
+        Choice("cuda", "NVIDIA graphics card (CUDA)", "An NVIDIA graphics card."),
+        Choice("mps", "Apple graphics (MPS)", "The graphics of an Apple silicon Mac."),
+    ]
+}
+
+D_NORMS: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("auto", "Automatic", "Batch normalisation, except with a gradient penalty, R1 or "
+               "spectral norm (they need none)."),
+        Choice("batch", "Batch normalisation", "Normalise each layer over the batch."),
+        Choice("none", "None", "No normalisation in the discriminator."),
+    ]
+}
+
+
+def sources_of_kind(kind: str) -> list[str]:
+    return [s.id for s in SOURCES.values() if s.kind == kind]

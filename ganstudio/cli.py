@@ -1,0 +1,378 @@
+"""The ``ganstudio`` command: train, sample, inspect, list presets, or open the window.
+
+Exit codes: 0 success; 1 the run diverged; 2 bad input (one line on stderr, no traceback);
+130 stopped with Ctrl-C (a checkpoint is saved first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import importlib
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from ganstudio import __version__
+from ganstudio.config import ConfigError, ExperimentConfig
+
+EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UserError(Exception):
+    """Bad input: reported in one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from ganstudio.data import DataError
+    from ganstudio.training.checkpoint import CheckpointError
+    from ganstudio.training.device import DeviceError
+
+    return (UserError, ConfigError, DataError, CheckpointError, DeviceError)
+
+
+# --- train -------------------------------------------------------------------------------------
+def _experiment(args) -> tuple[ExperimentConfig, str]:
+    from ganstudio.presets import DEFAULT_PRESET, load_preset
+
+    if args.config:
+        cfg, name = ExperimentConfig.load(args.config), Path(args.config).stem
+    else:
+        name = args.preset or DEFAULT_PRESET
+        cfg = load_preset(name)
+    for assignment in args.set or []:
+        cfg.set_text(assignment)
+    if args.steps is not None:
+        cfg.set("training.steps", args.steps)
+    cfg.raise_problems()
+    return cfg, name
+
+
+class _Progress:
+    """A tqdm bar on stderr: step, steps/s, ETA and the latest losses."""
+
+    def __init__(self, trainer, quiet: bool):
+        from tqdm import tqdm
+
+        total = trainer.config.training.steps or None
+        self.bar = tqdm(total=total, initial=trainer.steps_done, unit="step", dynamic_ncols=True,
+                        disable=quiet, file=sys.stderr, mininterval=0.25, smoothing=0.05)
+        self.last = 0.0
+
+    def __call__(self, record: dict) -> None:
+        self.bar.update(1)
+        now = time.monotonic()
+        if now - self.last > 0.25:  # the postfix costs more than the bar: refresh it 4 times/s
+            self.last = now
+            self.bar.set_postfix_str(f"D {record['d_loss']:.3f}  G {record['g_loss']:.3f}",
+                                     refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _MetricsLog:
+    """metrics.csv: one line per step, so a run can be plotted with any tool."""
+
+    def __init__(self, path: Path, append: bool):
+        from ganstudio.training.history import METRICS
+
+        self.names = METRICS
+        new = not (append and path.exists())
+        self.file = open(path, "a" if not new else "w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.file)
+        if new:
+            self.writer.writerow(self.names)
+
+    def __call__(self, record: dict) -> None:
+        self.writer.writerow([f"{record.get(k, float('nan')):.6g}" for k in self.names])
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _save_samples(trainer, path: Path) -> Path:
+    from ganstudio.export import save_image_grid, save_scatter
+
+    if trainer.spec.kind == "2d":
+        import torch
+
+        z = torch.randn(1000, trainer.spec.latent_dim, generator=torch.Generator().manual_seed(0))
+        return save_scatter(trainer.sample(z), path, trainer.source.bounds,
+                            real=trainer.source.preview(1000)[0])
+    return save_image_grid(trainer.fixed_samples(), path, nrow=8, min_side=512)
+
+
+def _quality_line(trainer) -> str | None:
+    """For the 2-D mixtures: modes reached and share of good samples (VEEGAN/PacGAN protocol)."""
+    means = getattr(trainer.source, "means", None)
+    if means is None:
+        return None
+    import torch
+
+    from ganstudio.metrics import EVAL_SAMPLES, mode_coverage
+
+    z = torch.randn(EVAL_SAMPLES, trainer.spec.latent_dim,
+                    generator=torch.Generator().manual_seed(12345))
+    return mode_coverage(trainer.sample(z), means, trainer.source.std).summary()
+
+
+def cmd_train(args) -> int:
+    import torch
+
+    from ganstudio.training import Trainer
+    from ganstudio.training.device import describe_device
+
+    if args.resume:
+        from ganstudio.training.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(args.resume)
+        cfg, name = ckpt.config, Path(args.resume).stem
+        for assignment in args.set or []:
+            cfg.set_text(assignment)
+        if args.steps is not None:
+            cfg.set("training.steps", args.steps)
+        cfg.raise_problems()
+    else:
+        if args.config and args.preset:
+            raise UserError("give --config or --preset, not both")
+        cfg, name = _experiment(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out).expanduser() if args.out else (Path("runs") / f"{name}-{stamp}")
+    if args.resume and not args.out:
+        out = Path(args.resume).expanduser().resolve().parent
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+
+    def loading(done: int, total: int, what: str) -> None:
+        if not args.quiet and (done == total or done % 2000 == 0):
+            print(f"\r{what}: {done:,}/{total:,}", end="\n" if done == total else "",
+                  file=sys.stderr, flush=True)
+
+    trainer = Trainer(cfg, progress=loading)
+    if args.resume:
+        trainer.load_state(ckpt)
+    cfg.save(out / "config.toml")
+    g, d = trainer.parameter_counts
+    say(f"{trainer.source.describe()}")
+    say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
+        f"on the {describe_device(trainer.device)}")
+    say(f"Writing to {out}")
+
+    ckpt_path = out / "checkpoint.safetensors"
+    t = cfg.training
+    bar = _Progress(trainer, args.quiet)
+    log = _MetricsLog(out / "metrics.csv", append=bool(args.resume))
+
+    def periodic(record: dict) -> None:
+        s = record["step"]
+        if t.sample_every and s % t.sample_every == 0:
+            _save_samples(trainer, out / "samples" / f"step-{s:07d}.png")
+        if t.checkpoint_every and s % t.checkpoint_every == 0:
+            trainer.save_checkpoint(ckpt_path)
+
+    trainer.callbacks += [bar, log, periodic]
+    interrupted = []
+
+    def on_sigint(signum, frame):  # first Ctrl-C: stop cleanly between steps; second: now
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+        trainer.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        state = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+        log.close()
+    _save_samples(trainer, out / "samples" / "final.png")
+    path = trainer.save_checkpoint(ckpt_path)
+    quality = _quality_line(trainer)
+    if quality:
+        say(f"Quality: {quality}")
+    say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
+        f"{out / 'samples'}")
+    code = EXIT_OK
+    if state == "diverged":
+        say(trainer.message)
+        code = EXIT_DIVERGED
+    elif state == "stopped":
+        say(f"Stopped at step {trainer.steps_done:,}; the checkpoint is saved. Continue with: "
+            f"ganstudio train --resume {path}")
+        code = EXIT_INTERRUPTED
+    print(path)  # the last line on stdout: where the run is
+    return code
+
+
+# --- sample, info, presets ---------------------------------------------------------------------
+def cmd_sample(args) -> int:
+    import torch
+
+    from ganstudio.export import save_image_grid, save_points, save_scatter
+    from ganstudio.training.checkpoint import load_generator
+
+    G, ckpt = load_generator(args.checkpoint, use_ema=not args.no_ema)
+    spec = ckpt.spec
+    if args.n < 1:
+        raise UserError("--n must be at least 1")
+    out = Path(args.out).expanduser()
+    suffix = out.suffix.lower()
+    allowed = (".npy", ".csv", ".png") if spec.kind == "2d" else (".png",)
+    if suffix not in allowed:
+        raise UserError(f"--out must end in {' or '.join(allowed)} for this checkpoint")
+    gen = torch.Generator().manual_seed(args.seed)
+    z = torch.randn(args.n, spec.latent_dim, generator=gen)
+    y = None
+    if spec.conditional:
+        if args.label is not None:
+            if not 0 <= args.label < spec.num_classes:
+                raise UserError(f"--label must be between 0 and {spec.num_classes - 1}")
+            y = torch.full((args.n,), args.label, dtype=torch.long)
+        else:
+            y = torch.arange(args.n) % spec.num_classes
+    elif args.label is not None:
+        raise UserError("this checkpoint's model does not use labels")
+    with torch.no_grad():
+        x = G(z, y)
+    if spec.kind == "2d":
+        if suffix == ".png":
+            from ganstudio.data.toy2d import Toy2DSource
+
+            cfg = ckpt.config.data
+            src = Toy2DSource(cfg.source, noise=cfg.noise, points=cfg.points)
+            save_scatter(x, out, src.bounds, real=src.preview(1000)[0])
+        else:
+            save_points(x, out)
+    else:
+        save_image_grid(x, out, nrow=args.nrow, min_side=512)
+    print(out)
+    return EXIT_OK
+
+
+def cmd_info(args) -> int:
+    from ganstudio.models import build_models, count_parameters
+    from ganstudio.training.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(args.checkpoint)
+    G, D = build_models(ckpt.spec)
+    hist = ckpt.history()
+    print(f"Checkpoint: {ckpt.path}")
+    print(f"Model:      {ckpt.spec.describe()}")
+    print(f"Weights:    generator {count_parameters(G):,}, discriminator {count_parameters(D):,}"
+          f"{', with averaged generator (EMA)' if ckpt.has_ema else ''}")
+    print(f"Trained:    {ckpt.steps_done:,} steps, {ckpt.info.get('elapsed', 0):.1f} s")
+    if len(hist):
+        print(f"Last step:  D loss {hist.column('d_loss')[-1]:.4f}, "
+              f"G loss {hist.column('g_loss')[-1]:.4f}")
+    if ckpt.spec.label_names:
+        print(f"Labels:     {', '.join(ckpt.spec.label_names)}")
+    print(f"Made by:    GAN Studio {ckpt.meta.get('ganstudio_version', '?')}, "
+          f"{ckpt.meta.get('created', '?')}")
+    print("\nExperiment settings:\n")
+    print(ckpt.config.dumps())
+    return EXIT_OK
+
+
+def cmd_presets(args) -> int:
+    from ganstudio.presets import list_presets
+
+    presets = list_presets()
+    width = max(len(p.name) for p in presets)
+    for p in presets:
+        print(f"{p.name:<{width}}  {p.title}: {p.description}")
+    return EXIT_OK
+
+
+def cmd_gui(args) -> int:
+    # imported by name, so the command line itself never loads Qt unless the window is asked for
+    app = importlib.import_module("ganstudio.gui.app")
+    return app.main(checkpoint=getattr(args, "checkpoint", None),
+                    explore=getattr(args, "explore", False))
+
+
+# --- parser ------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ganstudio", description="Train and explore GANs. With no command, opens "
+                "the GAN Studio window.")
+    p.add_argument("--version", action="version", version=f"GAN Studio {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a GAN without the window",
+                       description="Train a GAN headless, with a progress bar. Ctrl-C stops "
+                       "cleanly and saves a checkpoint. The last line printed is the checkpoint's "
+                       "path.")
+    src = t.add_mutually_exclusive_group()
+    src.add_argument("--config", metavar="FILE", help="an experiment file (TOML)")
+    src.add_argument("--preset", metavar="NAME", help="a preset (see: ganstudio presets); "
+                     "default: ring")
+    src.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
+    t.add_argument("--steps", type=int, metavar="N", help="train until step N")
+    t.add_argument("--out", metavar="DIR", help="where to write (default: runs/NAME-TIME)")
+    t.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="change one setting, e.g. --set optimizer.lr_g=1e-4 (repeatable)")
+    t.add_argument("--threads", type=int, metavar="N", help="processor threads to use")
+    t.add_argument("--quiet", action="store_true", help="print only the checkpoint's path")
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="draw samples from a checkpoint",
+                       description="Draw samples from a trained generator: a PNG grid of "
+                       "pictures, or points as .npy, .csv or a .png plot.")
+    s.add_argument("checkpoint", metavar="CKPT")
+    s.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
+    s.add_argument("--out", required=True, metavar="FILE", help=".png, or .npy/.csv for points")
+    s.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    s.add_argument("--label", type=int, help="the label to draw (models that use labels)")
+    s.add_argument("--nrow", type=int, help="pictures per row of the grid")
+    s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its average")
+    s.set_defaults(func=cmd_sample)
+
+    i = sub.add_parser("info", help="describe a checkpoint")
+    i.add_argument("checkpoint", metavar="CKPT")
+    i.set_defaults(func=cmd_info)
+
+    pr = sub.add_parser("presets", help="list the ready-made experiments")
+    pr.set_defaults(func=cmd_presets)
+
+    g = sub.add_parser("gui", help="open the window (the same as no command)")
+    g.add_argument("checkpoint", nargs="?", metavar="CKPT", help="a checkpoint to open")
+    g.set_defaults(func=cmd_gui)
+
+    e = sub.add_parser("explore", help="open a checkpoint in the latent-space explorer")
+    e.add_argument("checkpoint", metavar="CKPT")
+    e.set_defaults(func=cmd_gui, explore=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.func = cmd_gui
+    try:
+        return args.func(args)
+    except _user_errors() as e:
+        print(f"ganstudio: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("ganstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. piped into `head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,505 @@
+"""The experiment config: one TOML file with [data], [model], [loss], [optimizer], [training].
+
+Every field is declared once, below, with its default, type, allowed range or choices and a one-line
+help text for non-programmers. The TOML loader, the command line's ``--set`` and the GUI's panels all
+read these declarations, so a new option appears everywhere from one line.
+
+No torch and no Qt here: the config is plain data, cheap to import.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import math
+import os
+import tempfile
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import tomli_w
+
+from ganstudio import catalog
+
+SECTIONS = ("data", "model", "loss", "optimizer", "training")
+
+
+class ConfigError(ValueError):
+    """A config value a user must fix; ``field`` is its dotted name ("optimizer.lr_g")."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def option(default: Any, title: str, help: str, *, minimum: float | None = None,
+           maximum: float | None = None, exclusive_minimum: float | None = None,
+           exclusive_maximum: float | None = None, choices: dict | None = None,
+           choice_titles: dict | None = None, applies: Callable[[Any], bool] | None = None,
+           advanced: bool = False, step: float | None = None) -> Any:
+    """Declare a config field. Key names follow JSON schema where one exists.
+
+    ``choices`` maps allowed values to their catalogue entries (or to titles); ``applies`` says,
+    given the whole config, whether the field matters for it (the GUI hides it otherwise).
+    """
+    meta = dict(title=title, description=help, minimum=minimum, maximum=maximum,
+                exclusive_minimum=exclusive_minimum, exclusive_maximum=exclusive_maximum,
+                choices=choices, choice_titles=choice_titles, applies=applies,
+                advanced=advanced, step=step)
+    if isinstance(default, list):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _source(cfg) -> catalog.SourceInfo:
+    return catalog.SOURCES[cfg.data.source]
+
+
+def _is_image(cfg) -> bool:
+    return _source(cfg).kind == "image"
+
+
+_SHAPE_SOURCES = ("spiral", "moons", "circles", "points")
+_PROBABILITY_LOSSES = ("minimax", "nonsaturating", "lsgan")
+
+
+@dataclass
+class DataConfig:
+    source: str = option("ring", "Data set", "What the GAN learns to imitate.",
+                         choices=catalog.SOURCES)
+    root: str = option("", "Folder", "The folder the pictures (or the data set's files) are in.",
+                       applies=lambda c: _source(c).needs_root
+                       or c.data.source == "fashion-mnist")
+    download: bool = option(False, "Download if missing", "Fetch the data set from the internet "
+                            "when it is not in the folder yet (needs a connection).",
+                            applies=lambda c: _source(c).can_download)
+    image_size: int = option(32, "Picture size", "Width and height of the pictures, in pixels. "
+                             "Bigger is slower.", choices={32: "32 x 32", 64: "64 x 64"},
+                             applies=_is_image)
+    channels: int = option(0, "Colours", "Train on colour or grey pictures.",
+                           choices={0: "As the data", 1: "Grey", 3: "Colour"}, applies=_is_image)
+    size: int = option(20000, "Pictures to draw", "How many pictures to draw for a drawn data "
+                       "set.", minimum=10, maximum=500000,
+                       applies=lambda c: c.data.source in ("shapes", "digits"))
+    limit: int = option(0, "Use at most", "Use at most this many pictures (0 = all of them).",
+                        minimum=0, applies=lambda c: _is_image(c)
+                        and c.data.source not in ("shapes", "digits"))
+    noise: float = option(0.05, "Spread", "How far points scatter around the shape.",
+                          minimum=0.0, maximum=2.0, step=0.01,
+                          applies=lambda c: c.data.source in _SHAPE_SOURCES)
+    points: list = option([], "My points", "The points to imitate, as [x, y] pairs.",
+                          applies=lambda c: c.data.source == "points")
+
+
+@dataclass
+class ModelConfig:
+    family: str = option("mlp", "Architecture", "The kind of network for both players.",
+                         choices=catalog.FAMILIES)
+    latent_dim: int = option(16, "Noise size", "How many random numbers the generator turns "
+                             "into each sample.", minimum=1, maximum=1024)
+    g_width: int = option(256, "Generator width", "Neurons per layer (MLP) or channels of the "
+                          "finest layer (DCGAN). Wider learns more but is slower.",
+                          minimum=4, maximum=4096)
+    d_width: int = option(256, "Discriminator width", "Neurons per layer (MLP) or channels of "
+                          "the finest layer (DCGAN).", minimum=4, maximum=4096)
+    layers: int = option(3, "Hidden layers", "Hidden layers in each MLP network.",
+                         minimum=1, maximum=8, applies=lambda c: c.model.family == "mlp")
+    conditional: bool = option(False, "Use labels", "Tell both networks the label (digit, kind "
+                               "of shape...), so you can ask for a chosen kind.",
+                               applies=lambda c: _source(c).num_classes != 0)
+    spectral_norm: bool = option(False, "Spectral norm", "Keep the discriminator smooth by "
+                                 "normalising its weights (Miyato et al. 2018).")
+    d_norm: str = option("auto", "Discriminator normalisation", "How the discriminator's layers "
+                         "are normalised (DCGAN).", choices=catalog.D_NORMS, advanced=True,
+                         applies=lambda c: c.model.family == "dcgan")
+
+
+@dataclass
+class LossConfig:
+    name: str = option("nonsaturating", "Loss", "The game the two networks play.",
+                       choices=catalog.LOSSES)
+    gp_weight: float = option(10.0, "Gradient penalty", "Weight of the gradient penalty that "
+                              "keeps the critic smooth.", minimum=0.0, maximum=1000.0,
+                              applies=lambda c: c.loss.name == "wgan-gp")
+    clip: float = option(0.01, "Weight clip", "The critic's weights are kept within plus or "
+                         "minus this.", exclusive_minimum=0.0, maximum=10.0, step=0.001,
+                         applies=lambda c: c.loss.name == "wgan")
+    r1_weight: float = option(0.0, "R1 penalty", "Penalise the discriminator's slope on real "
+                              "data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
+                              maximum=1000.0, step=0.01)
+    label_smoothing: float = option(0.0, "Label smoothing", "Aim the discriminator at this much "
+                                    "less than 1 for real data (one-sided); 0 = off.",
+                                    minimum=0.0, exclusive_maximum=0.5, step=0.05,
+                                    applies=lambda c: c.loss.name in _PROBABILITY_LOSSES)
+    instance_noise: float = option(0.0, "Instance noise", "Blur what the discriminator sees "
+                                   "with this much noise, fading to none by the end; 0 = off.",
+                                   minimum=0.0, maximum=10.0, step=0.05)
+    diffaugment: list = option([], "DiffAugment", "Randomly alter every picture the "
+                               "discriminator sees, so it cannot memorise (Zhao et al. 2020).",
+                               choices=catalog.AUGMENTATIONS, applies=_is_image)
+
+
+@dataclass
+class OptimizerConfig:
+    name: str = option("adam", "Optimiser", "How the weights are updated.",
+                       choices=catalog.OPTIMIZERS)
+    lr_g: float = option(2e-4, "Generator learning rate", "How big the generator's steps are.",
+                         exclusive_minimum=0.0, maximum=1.0, step=1e-5)
+    lr_d: float = option(2e-4, "Discriminator learning rate", "How big the discriminator's "
+                         "steps are. A different rate from the generator's is called TTUR.",
+                         exclusive_minimum=0.0, maximum=1.0, step=1e-5)
+    beta1: float = option(0.5, "Beta 1", "Adam's momentum: how much each step remembers the "
+                          "previous ones.", minimum=0.0, exclusive_maximum=1.0, step=0.05,
+                          applies=lambda c: c.optimizer.name == "adam")
+    beta2: float = option(0.999, "Beta 2", "How long Adam remembers the size of past gradients.",
+                          minimum=0.0, exclusive_maximum=1.0, step=0.001, advanced=True,
+                          applies=lambda c: c.optimizer.name == "adam")
+    momentum: float = option(0.0, "Momentum", "How much each step keeps of the previous one.",
+                             minimum=0.0, exclusive_maximum=1.0, step=0.05,
+                             applies=lambda c: c.optimizer.name in ("sgd", "rmsprop"))
+
+
+@dataclass
+class TrainingConfig:
+    batch_size: int = option(256, "Batch size", "Samples in each training step.",
+                             minimum=1, maximum=65536)
+    steps: int = option(6000, "Steps", "How many training steps to run (0 = until you stop "
+                        "it).", minimum=0, maximum=100_000_000)
+    seed: int = option(0, "Seed", "Makes a run repeatable: the same seed gives the same run.",
+                       minimum=0, maximum=2**31 - 1)
+    device: str = option("auto", "Run on", "Which chip does the work.", choices=catalog.DEVICES)
+    n_critic: int = option(1, "Discriminator steps", "Discriminator updates per generator "
+                           "update (5 is usual for Wasserstein losses).", minimum=1, maximum=50)
+    ema: float = option(0.999, "Generator averaging (EMA)", "Samples come from a slowly moving "
+                        "average of the generator's weights, which is smoother; 0 = off.",
+                        minimum=0.0, exclusive_maximum=1.0, step=0.001)
+    amp: bool = option(False, "Mixed precision", "Faster training on a graphics card with "
+                       "16-bit maths (ignored on the processor).", advanced=True)
+    sample_every: int = option(500, "Save samples every", "Steps between saved sample pictures "
+                               "(command line; 0 = only at the end).", minimum=0, advanced=True)
+    checkpoint_every: int = option(0, "Save checkpoint every", "Steps between saved checkpoints "
+                                   "(0 = only at the end).", minimum=0, advanced=True)
+
+
+_SECTION_TYPES = dict(data=DataConfig, model=ModelConfig, loss=LossConfig,
+                      optimizer=OptimizerConfig, training=TrainingConfig)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Everything known about one config field, for forms, help and validation."""
+
+    section: str
+    name: str
+    type: type  # int, float, bool, str or list
+    default: Any
+    title: str
+    help: str
+    minimum: float | None
+    maximum: float | None
+    exclusive_minimum: float | None
+    exclusive_maximum: float | None
+    choices: dict | None
+    choice_titles: dict | None
+    applies: Callable[[Any], bool] | None
+    advanced: bool
+    step: float | None
+
+    @property
+    def path(self) -> str:
+        return f"{self.section}.{self.name}"
+
+    def title_of(self, value: Any) -> str:
+        """The words to show for one of this field's choices."""
+        entry = (self.choices or {}).get(value, value)
+        if isinstance(entry, catalog.Choice):
+            return entry.title
+        return str(entry)
+
+    def help_of(self, value: Any) -> str:
+        entry = (self.choices or {}).get(value)
+        return entry.help if isinstance(entry, catalog.Choice) else ""
+
+    def applies_to(self, cfg: "ExperimentConfig") -> bool:
+        try:
+            return self.applies is None or bool(self.applies(cfg))
+        except (KeyError, AttributeError):
+            return True
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` converted to this field's type, or raise ConfigError naming the field."""
+        p = self.path
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{p} must be true or false, got {value!r}", p)
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise ConfigError(f"{p} must be a whole number, got {value!r}", p)
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{p} must be a number, got {value!r}", p)
+            value = float(value)
+            if not math.isfinite(value):
+                raise ConfigError(f"{p} must be a finite number, got {value!r}", p)
+        elif self.type is str:
+            if not isinstance(value, str):
+                raise ConfigError(f"{p} must be text, got {value!r}", p)
+        elif self.type is list:
+            value = self._check_list(value)
+        if self.type in (int, float):
+            self._check_range(value)
+        if self.choices is not None and self.type is not list and value not in self.choices:
+            allowed = ", ".join(str(c) for c in self.choices)
+            raise ConfigError(f"{p} must be one of {allowed}; got {value!r}", p)
+        return value
+
+    def _check_range(self, v: float) -> None:
+        p = self.path
+        if self.minimum is not None and v < self.minimum:
+            raise ConfigError(f"{p} must be >= {self.minimum:g}, got {v!r}", p)
+        if self.exclusive_minimum is not None and v <= self.exclusive_minimum:
+            raise ConfigError(f"{p} must be > {self.exclusive_minimum:g}, got {v!r}", p)
+        if self.maximum is not None and v > self.maximum:
+            raise ConfigError(f"{p} must be <= {self.maximum:g}, got {v!r}", p)
+        if self.exclusive_maximum is not None and v >= self.exclusive_maximum:
+            raise ConfigError(f"{p} must be < {self.exclusive_maximum:g}, got {v!r}", p)
+
+    def _check_list(self, value: Any) -> list:
+        p = self.path
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{p} must be a list, got {value!r}", p)
+        if self.choices is not None:  # a set of named options, e.g. ["color", "cutout"]
+            out = []
+            for item in value:
+                if item not in self.choices:
+                    allowed = ", ".join(self.choices)
+                    raise ConfigError(f"{p} may contain only {allowed}; got {item!r}", p)
+                if item not in out:
+                    out.append(item)
+            return out
+        out = []  # a list of [x, y] points
+        for item in value:
+            ok = (isinstance(item, (list, tuple)) and len(item) == 2
+                  and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                          and math.isfinite(v) for v in item))
+            if not ok:
+                raise ConfigError(f"{p} must hold [x, y] pairs of numbers; got {item!r}", p)
+            out.append([float(item[0]), float(item[1])])
+        return out
+
+    def parse(self, text: str) -> Any:
+        """Read a value typed by a person (``--set`` on the command line) and check it."""
+        p = self.path
+        text = text.strip()
+        if self.type is str:
+            value: Any = text
+        elif self.type is bool:
+            low = text.lower()
+            if low in ("true", "yes", "on", "1"):
+                value = True
+            elif low in ("false", "no", "off", "0"):
+                value = False
+            else:
+                raise ConfigError(f"{p} must be true or false, got {text!r}", p)
+        elif self.type is list:
+            if text.startswith("["):
+                try:
+                    value = tomllib.loads(f"v = {text}")["v"]
+                except tomllib.TOMLDecodeError:
+                    raise ConfigError(f"{p} is not a readable list: {text!r}", p) from None
+            else:
+                value = [t.strip() for t in text.split(",") if t.strip()]
+        else:
+            try:
+                value = int(text) if self.type is int else float(text)
+            except ValueError:
+                kind = "a whole number" if self.type is int else "a number"
+                raise ConfigError(f"{p} must be {kind}, got {text!r}", p) from None
+        return self.check(value)
+
+
+def _specs_of(section: str) -> list[FieldSpec]:
+    cls = _SECTION_TYPES[section]
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        m = f.metadata
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        out.append(FieldSpec(section, f.name, hints[f.name], default, m["title"],
+                             m["description"], m["minimum"], m["maximum"],
+                             m["exclusive_minimum"], m["exclusive_maximum"], m["choices"],
+                             m["choice_titles"], m["applies"], m["advanced"], m["step"]))
+    return out
+
+
+FIELDS: dict[str, FieldSpec] = {s.path: s for sec in SECTIONS for s in _specs_of(sec)}
+
+
+def field_specs(section: str | None = None) -> list[FieldSpec]:
+    return [s for s in FIELDS.values() if section is None or s.section == section]
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ConfigError(f"unknown {kind} '{name}'{hint}", name)
+
+
+@dataclass
+class ExperimentConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    # --- reading and writing ------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, d: dict, *, check_problems: bool = True) -> "ExperimentConfig":
+        """Build from plain data (a parsed TOML file); missing fields take their defaults."""
+        if not isinstance(d, dict):
+            raise ConfigError("an experiment must be a table of sections")
+        cfg = cls()
+        for section, values in d.items():
+            if section not in SECTIONS:
+                raise _unknown("section", str(section), list(SECTIONS))
+            if not isinstance(values, dict):
+                raise ConfigError(f"[{section}] must be a section of settings", section)
+            for name, value in values.items():
+                path = f"{section}.{name}"
+                if path not in FIELDS:
+                    raise _unknown("setting", path, list(FIELDS))
+                setattr(getattr(cfg, section), name, FIELDS[path].check(value))
+        if check_problems:
+            cfg.raise_problems()
+        return cfg
+
+    def to_dict(self) -> dict:
+        return {sec: dataclasses.asdict(getattr(self, sec)) for sec in SECTIONS}
+
+    @classmethod
+    def loads(cls, text: str) -> "ExperimentConfig":
+        try:
+            d = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"not a readable TOML file: {e}") from None
+        return cls.from_dict(d)
+
+    def dumps(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "ExperimentConfig":
+        p = Path(path).expanduser()
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"no such file: {p}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"cannot read {p}: {e}") from None
+        try:
+            return cls.loads(text)
+        except ConfigError as e:
+            raise ConfigError(f"{p.name}: {e}", e.field) from None
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return atomic_write_text(Path(path).expanduser(), self.dumps())
+
+    # --- fields by dotted name ----------------------------------------------------------------
+    def get(self, path: str) -> Any:
+        if path not in FIELDS:
+            raise _unknown("setting", path, list(FIELDS))
+        section, name = path.split(".", 1)
+        return getattr(getattr(self, section), name)
+
+    def set(self, path: str, value: Any) -> None:
+        """Set one field, checking its type and range (not the cross-field problems)."""
+        if path not in FIELDS:
+            raise _unknown("setting", path, list(FIELDS))
+        section, name = path.split(".", 1)
+        setattr(getattr(self, section), name, FIELDS[path].check(value))
+
+    def set_text(self, assignment: str) -> None:
+        """Apply ``FIELD=VALUE`` as typed on the command line."""
+        if "=" not in assignment:
+            raise ConfigError(f"--set needs FIELD=VALUE, got {assignment!r}")
+        path, text = assignment.split("=", 1)
+        path = path.strip()
+        if path not in FIELDS:
+            raise _unknown("setting", path, list(FIELDS))
+        spec = FIELDS[path]
+        value = spec.parse(text)
+        if path == "data.root":
+            value = os.path.expanduser(value)
+        self.set(path, value)
+
+    def copy(self) -> "ExperimentConfig":
+        return copy.deepcopy(self)
+
+    # --- combinations -------------------------------------------------------------------------
+    def problems(self) -> list[tuple[str, str]]:
+        """Settings that are valid alone but not together, as (field, plain-words message)."""
+        out: list[tuple[str, str]] = []
+        src = catalog.SOURCES[self.data.source]
+        if self.model.family == "dcgan" and src.kind != "image":
+            out.append(("model.family", f"DCGAN makes pictures, but '{src.title}' is points in "
+                        "the plane: choose MLP."))
+        if self.model.conditional and src.num_classes == 0:
+            out.append(("model.conditional", f"'{src.title}' has no labels to use."))
+        if src.needs_root and not self.data.root.strip():
+            out.append(("data.root", f"Choose the folder that holds '{src.title}'."))
+        if self.data.source == "points" and not self.data.points:
+            out.append(("data.points", "Place at least one point."))
+        if self.loss.diffaugment and src.kind != "image":
+            out.append(("loss.diffaugment", "DiffAugment works on pictures only."))
+        if self.loss.label_smoothing > 0 and self.loss.name not in _PROBABILITY_LOSSES:
+            out.append(("loss.label_smoothing", "Label smoothing needs a loss that scores real "
+                        "as 1 and fake as 0 (minimax, non-saturating or least squares)."))
+        penalised = self.loss.name == "wgan-gp" or self.loss.r1_weight > 0
+        if self.model.family == "dcgan" and self.model.d_norm == "batch" and penalised:
+            out.append(("model.d_norm", "Batch normalisation mixes samples, which breaks the "
+                        "gradient penalty: choose Automatic or None."))
+        return out
+
+    def raise_problems(self) -> None:
+        probs = self.problems()
+        if probs:
+            path, msg = probs[0]
+            more = f" (and {len(probs) - 1} more)" if len(probs) > 1 else ""
+            raise ConfigError(f"{path}: {msg}{more}", path)
+
+    # --- derived values -----------------------------------------------------------------------
+    @property
+    def source_info(self) -> catalog.SourceInfo:
+        return catalog.SOURCES[self.data.source]
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write a file so that a crash leaves either the old or the new one, never half of one."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path

@@ -1,0 +1,129 @@
+"""Pictures and files out of GAN Studio: sample grids, 2-D scatter plots, point files, GIFs.
+
+Core code (no Qt): the command line and the GUI both write through these.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from ganstudio.config import atomic_write_bytes
+
+REAL_COLOUR = (150, 150, 160)
+FAKE_COLOUR = (225, 80, 40)
+
+
+def to_uint8_images(x: torch.Tensor) -> np.ndarray:
+    """Pictures in [-1, 1], (N, C, H, W) -> uint8 (N, H, W, C)."""
+    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def image_grid(x: torch.Tensor, nrow: int | None = None, padding: int = 2,
+               pad_value: float = 0.2) -> np.ndarray:
+    """Pictures in [-1, 1] tiled into one uint8 (H, W, 3) array (grey pictures shown grey)."""
+    from torchvision.utils import make_grid
+
+    x = x.detach().float().cpu().clamp(-1, 1)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    nrow = nrow or max(1, int(math.ceil(math.sqrt(len(x)))))
+    grid = make_grid((x + 1) / 2, nrow=nrow, padding=padding, pad_value=pad_value)
+    return (grid * 255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def upscale(img: np.ndarray, min_side: int = 512) -> Image.Image:
+    """Nearest-neighbour enlargement so small pictures are visible as pixels, not blur."""
+    im = Image.fromarray(img)
+    k = max(1, min_side // max(1, min(im.size)))
+    return im.resize((im.width * k, im.height * k), Image.Resampling.NEAREST) if k > 1 else im
+
+
+def _save_pil(im: Image.Image, path: Path, **kw) -> Path:
+    buf = io.BytesIO()
+    fmt = {".png": "PNG", ".gif": "GIF", ".jpg": "JPEG", ".jpeg": "JPEG",
+           ".webp": "WEBP"}.get(path.suffix.lower(), "PNG")
+    im.save(buf, format=fmt, **kw)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def save_image_grid(x: torch.Tensor, path: str | os.PathLike, nrow: int | None = None,
+                    min_side: int = 0) -> Path:
+    grid = image_grid(x, nrow)
+    im = upscale(grid, min_side) if min_side else Image.fromarray(grid)
+    return _save_pil(im, Path(path))
+
+
+def scatter_image(fake: np.ndarray | torch.Tensor, bounds: Sequence[float],
+                  real: np.ndarray | torch.Tensor | None = None, size: int = 512) -> Image.Image:
+    """Real points (grey) and generated points (orange) drawn on a white square."""
+    im = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(im)
+    x0, x1, y0, y1 = bounds
+    # light axes through the origin, when it is in view
+    if x0 < 0 < x1:
+        ox = (0 - x0) / (x1 - x0) * size
+        d.line([(ox, 0), (ox, size)], fill=(230, 230, 235))
+    if y0 < 0 < y1:
+        oy = (1 - (0 - y0) / (y1 - y0)) * size
+        d.line([(0, oy), (size, oy)], fill=(230, 230, 235))
+
+    def pixels(p) -> np.ndarray:
+        p = np.asarray(p, dtype=np.float64).reshape(-1, 2)
+        px = (p[:, 0] - x0) / (x1 - x0) * size
+        py = (1 - (p[:, 1] - y0) / (y1 - y0)) * size
+        return np.stack([px, py], 1)
+
+    if real is not None:
+        for a, b in pixels(real):
+            d.ellipse((a - 1.5, b - 1.5, a + 1.5, b + 1.5), fill=REAL_COLOUR)
+    for a, b in pixels(fake):
+        d.ellipse((a - 2, b - 2, a + 2, b + 2), fill=FAKE_COLOUR)
+    return im
+
+
+def save_scatter(fake, path: str | os.PathLike, bounds: Sequence[float], real=None,
+                 size: int = 512) -> Path:
+    return _save_pil(scatter_image(fake, bounds, real, size), Path(path))
+
+
+def save_points(points: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
+    """2-D samples as .npy (float32, N x 2) or .csv (a header line "x,y", then one point a line)."""
+    path = Path(path)
+    arr = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if path.suffix.lower() == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        return atomic_write_bytes(path, buf.getvalue())
+    if path.suffix.lower() == ".csv":
+        lines = ["x,y"] + [f"{x:.6g},{y:.6g}" for x, y in arr]
+        return atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
+    raise ValueError(f"points can be saved as .npy or .csv, not {path.suffix or 'no extension'}")
+
+
+def save_gif(frames: Sequence[np.ndarray | Image.Image], path: str | os.PathLike, *,
+             fps: float = 12.0, loop: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> Path:
+    """An animated GIF of uint8 (H, W, 3) frames (or PIL images), looping forever by default."""
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    images = []
+    for i, f in enumerate(frames):
+        im = f if isinstance(f, Image.Image) else Image.fromarray(np.asarray(f))
+        images.append(im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                 dither=Image.Dither.NONE))
+        if progress:
+            progress(i + 1, len(frames))
+    duration = max(20, int(round(1000 / fps)))  # most viewers ignore frame times under 20 ms
+    kw = dict(save_all=True, append_images=images[1:], duration=duration, disposal=2)
+    if loop:
+        kw["loop"] = 0
+    return _save_pil(images[0], Path(path), **kw)

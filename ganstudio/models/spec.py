@@ -1,0 +1,75 @@
+"""What a model is built from: the config's [model] fields plus the facts of the data.
+
+Kept apart from the networks so that a checkpoint can store it as plain JSON and rebuild the very
+same networks later, without reading the data again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    family: str  # "mlp" or "dcgan"
+    kind: str  # "2d" or "image"
+    latent_dim: int
+    g_width: int
+    d_width: int
+    layers: int
+    channels: int = 0  # images only
+    image_size: int = 0  # images only
+    num_classes: int = 0  # > 0 only for a conditional model
+    label_names: tuple = field(default_factory=tuple)
+    spectral_norm: bool = False
+    d_batchnorm: bool = False
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return (2,) if self.kind == "2d" else (self.channels, self.image_size, self.image_size)
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["label_names"] = list(self.label_names)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ModelSpec":
+        d = dict(d)
+        d["label_names"] = tuple(d.get("label_names", ()))
+        return cls(**d)
+
+    def describe(self) -> str:
+        """In words, e.g. 'DCGAN for 32 x 32 colour pictures, 10 labels, noise size 100'."""
+        what = ("points in the plane" if self.kind == "2d" else
+                f"{self.image_size} x {self.image_size} "
+                f"{'colour' if self.channels == 3 else 'grey'} pictures")
+        text = f"{self.family.upper()} for {what}"
+        if self.conditional:
+            text += f", {self.num_classes} labels"
+        return text + f", noise size {self.latent_dim}"
+
+
+def make_spec(cfg, source) -> ModelSpec:
+    """The spec for an experiment config (ExperimentConfig) and its loaded data source."""
+    m, loss = cfg.model, cfg.loss
+    penalised = loss.name == "wgan-gp" or loss.r1_weight > 0
+    if m.d_norm == "auto":
+        # batch norm mixes the samples of a batch: a per-sample gradient penalty is then wrong,
+        # and spectral norm already does the job
+        d_bn = m.family == "dcgan" and not penalised and not m.spectral_norm
+    else:
+        d_bn = m.family == "dcgan" and m.d_norm == "batch"
+    conditional = m.conditional and source.num_classes > 0
+    return ModelSpec(
+        family=m.family, kind=source.kind, latent_dim=m.latent_dim, g_width=m.g_width,
+        d_width=m.d_width, layers=m.layers,
+        channels=source.channels if source.kind == "image" else 0,
+        image_size=source.image_size if source.kind == "image" else 0,
+        num_classes=source.num_classes if conditional else 0,
+        label_names=tuple(source.label_names) if conditional else (),
+        spectral_norm=m.spectral_norm, d_batchnorm=d_bn)

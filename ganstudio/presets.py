@@ -1,0 +1,62 @@
+"""Presets: ready-made experiments in resources/presets/NAME.toml.
+
+A preset is an experiment config plus a [preset] section with a title and a description for
+people; the config part is validated like any experiment file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ganstudio.config import ConfigError, ExperimentConfig
+from ganstudio.paths import presets_dir
+
+DEFAULT_PRESET = "ring"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    description: str
+    path: Path
+
+    def config(self) -> ExperimentConfig:
+        data = _read(self.path)
+        data.pop("preset", None)
+        try:
+            return ExperimentConfig.from_dict(data)
+        except ConfigError as e:
+            raise ConfigError(f"preset '{self.name}': {e}", e.field) from None
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"preset file {path.name} cannot be read: {e}") from None
+
+
+def list_presets() -> list[Preset]:
+    out = []
+    for path in sorted(presets_dir().glob("*.toml")):
+        meta = _read(path).get("preset", {})
+        out.append(Preset(path.stem, meta.get("title", path.stem),
+                          meta.get("description", ""), path))
+    # the default first, then in the order a newcomer would try them
+    order = ["ring", "grid", "shapes", "digits", "fashion-mnist", "mnist-5k"]
+    return sorted(out, key=lambda p: (order.index(p.name) if p.name in order else len(order),
+                                      p.name))
+
+
+def get_preset(name: str) -> Preset:
+    presets = {p.name: p for p in list_presets()}
+    if name not in presets:
+        raise ConfigError(f"unknown preset '{name}'; the presets are: {', '.join(presets)}")
+    return presets[name]
+
+
+def load_preset(name: str) -> ExperimentConfig:
+    return get_preset(name).config()

@@ -1,0 +1,331 @@
+"""The Trainer: one plain class that trains a GAN, step by step, knowing nothing of any GUI.
+
+- ``step()`` does ``n_critic`` discriminator updates and one generator update and returns a record
+  of numbers (see ``history.METRICS``), also handed to every callback.
+- ``run(n)`` loops over steps; ``request_stop()``, ``pause()`` and ``resume()`` may be called from
+  any thread and take effect between steps.
+- Seeded: the same config and seed give the same losses on the CPU, and a checkpoint resumes the
+  same trajectory (every random number comes from generators whose states the checkpoint keeps).
+- A non-finite loss or gradient is caught before the weights are updated: the step is refused,
+  the run stops as "diverged at step N", and the weights stay those of the last good step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+import time
+from typing import Callable
+
+import torch
+
+from ganstudio import augment, losses
+from ganstudio.config import ExperimentConfig
+from ganstudio.data import DataSource, Progress, build_source
+from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
+from ganstudio.training.device import resolve_device
+from ganstudio.training.history import History
+
+FIXED_SAMPLES = 64  # the fixed noise behind sample grids, so progress is seen on the same faces
+
+Callback = Callable[[dict], None]
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or gradient became NaN or infinite; the weights are those before that step."""
+
+    def __init__(self, step: int, what: str):
+        super().__init__(f"Training diverged at step {step}: {what}. The last good state is kept;"
+                         " a smaller learning rate or a stabiliser may help.")
+        self.step = step
+
+
+class Trainer:
+    def __init__(self, config: ExperimentConfig, *, source: DataSource | None = None,
+                 progress: Progress | None = None, device: str | None = None):
+        config.raise_problems()
+        self.config = config.copy()
+        t = self.config.training
+        self.device = resolve_device(device or t.device)
+        self.source = source if source is not None else build_source(self.config,
+                                                                     progress=progress)
+        self.spec: ModelSpec = make_spec(self.config, self.source)
+        self.G, self.D = self._build(self.spec, t.seed)
+        self.ema = None
+        if t.ema > 0:
+            self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
+        self.opt_g = self._optimizer(self.G, self.config.optimizer.lr_g)
+        self.opt_d = self._optimizer(self.D, self.config.optimizer.lr_d)
+        # every random number of training comes from here (noise, labels, augmentation...)
+        self.rng = torch.Generator(device=self.device).manual_seed(t.seed + 1)
+        fixed = torch.Generator().manual_seed(t.seed + 2)
+        self.fixed_z = torch.randn(FIXED_SAMPLES, self.spec.latent_dim, generator=fixed)
+        k = max(self.spec.num_classes, 1)
+        self.fixed_y = (torch.arange(FIXED_SAMPLES) % k) if self.spec.conditional else None
+        self.steps_done = 0
+        self.elapsed = 0.0  # seconds spent in steps, over all sessions of this run
+        self.history = History()
+        self.callbacks: list[Callback] = []
+        self.state = "ready"  # ready | running | paused | stopped | finished | diverged
+        self.message = ""
+        # held during a step, so another thread can copy the weights between steps
+        self.lock = threading.RLock()
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+
+    def _build(self, spec: ModelSpec, seed: int):
+        with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
+            torch.manual_seed(seed)
+            G, D = build_models(spec)
+        return G.to(self.device), D.to(self.device)
+
+    def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+        o = self.config.optimizer
+        if o.name == "adam":
+            return torch.optim.Adam(module.parameters(), lr=lr, betas=(o.beta1, o.beta2))
+        if o.name == "rmsprop":
+            return torch.optim.RMSprop(module.parameters(), lr=lr, momentum=o.momentum)
+        return torch.optim.SGD(module.parameters(), lr=lr, momentum=o.momentum)
+
+    # --- facts ---------------------------------------------------------------------------------
+    @property
+    def parameter_counts(self) -> tuple[int, int]:
+        return count_parameters(self.G), count_parameters(self.D)
+
+    @property
+    def target_steps(self) -> int:
+        return self.config.training.steps
+
+    # --- one step ------------------------------------------------------------------------------
+    def _autocast(self):
+        if self.config.training.amp and self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        z = torch.randn(n, self.spec.latent_dim, generator=self.rng, device=self.device)
+        y = None
+        if self.spec.conditional:
+            y = torch.randint(self.spec.num_classes, (n,), generator=self.rng, device=self.device)
+        return z, y
+
+    def _seen_by_d(self, x: torch.Tensor) -> torch.Tensor:
+        """Instance noise, then DiffAugment: applied alike to real and generated samples."""
+        lc = self.config.loss
+        sigma = augment.instance_noise_std(lc.instance_noise, self.steps_done,
+                                           self.config.training.steps)
+        if sigma > 0:
+            x = x + sigma * torch.randn(x.shape, generator=self.rng, device=x.device,
+                                        dtype=x.dtype)
+        if lc.diffaugment and x.ndim == 4:
+            x = augment.diff_augment(x, lc.diffaugment, self.rng)
+        return x
+
+    def _check(self, what: str, loss: torch.Tensor, grad_norm: torch.Tensor) -> None:
+        if not bool(torch.isfinite(loss) & torch.isfinite(grad_norm)):
+            self.opt_d.zero_grad(set_to_none=True)
+            self.opt_g.zero_grad(set_to_none=True)
+            bad = "loss" if not torch.isfinite(loss) else "gradients"
+            err = TrainingDiverged(self.steps_done + 1, f"the {what}'s {bad} became "
+                                   f"{'NaN' if torch.isnan(loss) else 'infinite'}")
+            self.state, self.message = "diverged", str(err)
+            raise err
+
+    def _d_step(self) -> tuple[torch.Tensor, ...]:
+        lc = self.config.loss
+        real, y_real = self.source.next_batch(self.config.training.batch_size)
+        real = real.to(self.device, non_blocking=True)
+        cond = self.spec.conditional
+        y_real = y_real.to(self.device) if (cond and y_real is not None) else None
+        z, y_fake = self._noise(len(real))
+        r1 = lc.r1_weight > 0
+        with self._autocast():
+            with torch.no_grad():
+                fake = self.G(z, y_fake)
+            real_in = self._seen_by_d(real)
+            if r1:
+                real_in = real_in.detach().requires_grad_(True)
+            s_real = self.D(real_in, y_real).float()
+            s_fake = self.D(self._seen_by_d(fake), y_fake).float()
+            loss = losses.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
+            penalty = torch.zeros((), device=self.device)
+            if lc.name == "wgan-gp":
+                penalty = losses.gradient_penalty(self.D, real, fake, y_real, self.rng)
+                loss = loss + lc.gp_weight * penalty
+            if r1:
+                r1_value = losses.r1_penalty(s_real, real_in)
+                penalty = penalty + r1_value
+                loss = loss + 0.5 * lc.r1_weight * r1_value
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.get_total_norm(
+            [p.grad for p in self.D.parameters() if p.grad is not None])
+        self._check("discriminator", loss, grad_norm)
+        self.opt_d.step()
+        if lc.name == "wgan":  # Arjovsky et al. 2017: keep the critic Lipschitz by clipping
+            with torch.no_grad():
+                for p in self.D.parameters():
+                    p.clamp_(-lc.clip, lc.clip)
+        shown = losses.displayed_score
+        return (loss.detach(), shown(lc.name, s_real.detach()).mean(),
+                shown(lc.name, s_fake.detach()).mean(), grad_norm, penalty.detach())
+
+    def _g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        name = self.config.loss.name
+        z, y = self._noise(self.config.training.batch_size)
+        self.D.requires_grad_(False)  # no use computing D's gradients here
+        try:
+            with self._autocast():
+                score = self.D(self._seen_by_d(self.G(z, y)), y).float()
+                loss = losses.g_loss(name, score)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+        finally:
+            self.D.requires_grad_(True)
+        grad_norm = torch.nn.utils.get_total_norm(
+            [p.grad for p in self.G.parameters() if p.grad is not None])
+        self._check("generator", loss, grad_norm)
+        self.opt_g.step()
+        self._update_ema()
+        return loss.detach(), grad_norm
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.ema is None:
+            return
+        # a short warm-up (as in Adam's bias correction) so the average does not drag the
+        # random initial weights along for thousands of steps
+        n = self.steps_done
+        decay = min(self.config.training.ema, (1 + n) / (10 + n))
+        torch._foreach_lerp_(list(self.ema.parameters()), list(self.G.parameters()), 1 - decay)
+        for be, b in zip(self.ema.buffers(), self.G.buffers()):
+            be.copy_(b)
+
+    def step(self) -> dict:
+        """One training step (n_critic D updates, one G update); returns its record."""
+        with self.lock:
+            t0 = time.perf_counter()
+            self.G.train()
+            self.D.train()
+            n_critic = self.config.training.n_critic
+            for _ in range(n_critic):
+                d_loss, d_real, d_fake, d_gn, penalty = self._d_step()
+            g_loss, g_gn = self._g_step()
+            # one device-to-host copy per step, not one per number
+            values = torch.stack([d_loss, g_loss, d_real, d_fake, d_gn, g_gn, penalty])
+            values = values.float().cpu().tolist()
+            self.steps_done += 1
+            dt = time.perf_counter() - t0
+            self.elapsed += dt
+            record = dict(zip(("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm",
+                               "g_grad_norm", "penalty"), values))
+            record.update(step=self.steps_done, step_time=dt,
+                          samples_per_s=self.config.training.batch_size * n_critic / dt)
+            self.history.append(record)
+        for cb in list(self.callbacks):
+            cb(record)
+        return record
+
+    # --- runs ----------------------------------------------------------------------------------
+    def run(self, n: int | None = None) -> str:
+        """Train ``n`` more steps, or up to training.steps (forever when that is 0).
+
+        Returns the final state: "finished", "stopped" or "diverged".
+        """
+        if n is not None:
+            target = self.steps_done + n
+        else:
+            target = self.target_steps if self.target_steps > 0 else None
+        self._stop.clear()
+        self.state = "running"
+        try:
+            while target is None or self.steps_done < target:
+                if self._paused.is_set():
+                    self.state = "paused"
+                    while self._paused.is_set() and not self._stop.is_set():
+                        self._stop.wait(0.05)
+                    self.state = "running"
+                if self._stop.is_set():
+                    self.state = "stopped"
+                    return self.state
+                self.step()
+        except TrainingDiverged:
+            return self.state
+        self.state = "finished"
+        return self.state
+
+    def request_stop(self) -> None:
+        """Thread-safe: the run stops before its next step."""
+        self._stop.set()
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    # --- sampling ------------------------------------------------------------------------------
+    def sampling_generator(self, use_ema: bool = True) -> torch.nn.Module:
+        """The EMA generator when there is one (its samples are smoother), else G."""
+        return self.ema if (use_ema and self.ema is not None) else self.G
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor | None = None, y: torch.Tensor | None = None, *,
+               n: int = 64, use_ema: bool = True) -> torch.Tensor:
+        """Generated samples on the CPU (pictures in [-1, 1])."""
+        with self.lock:
+            G = self.sampling_generator(use_ema)
+            was_training = G.training
+            G.eval()
+            try:
+                if z is None:
+                    z = torch.randn(n, self.spec.latent_dim, generator=self.rng,
+                                    device=self.device)
+                if y is None and self.spec.conditional:
+                    y = torch.arange(len(z)) % self.spec.num_classes
+                z = z.to(self.device)
+                y = y.to(self.device) if y is not None else None
+                return G(z, y).float().cpu()
+            finally:
+                G.train(was_training)
+
+    def fixed_samples(self, use_ema: bool = True) -> torch.Tensor:
+        return self.sample(self.fixed_z, self.fixed_y, use_ema=use_ema)
+
+    def snapshot_generator(self, use_ema: bool = True) -> torch.nn.Module:
+        """A CPU copy of the sampling generator in eval mode: safe to use from another thread
+        while training goes on."""
+        with self.lock:
+            G = copy.deepcopy(self.sampling_generator(use_ema)).cpu().eval()
+        return G.requires_grad_(False)
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def save_checkpoint(self, path) -> "object":
+        from ganstudio.training.checkpoint import save_checkpoint
+
+        return save_checkpoint(self, path)
+
+    @classmethod
+    def from_checkpoint(cls, path, *, source: DataSource | None = None,
+                        progress: Progress | None = None, device: str | None = None,
+                        config: ExperimentConfig | None = None) -> "Trainer":
+        """Rebuild a run from a checkpoint and its embedded config, ready to continue.
+
+        ``config`` may change what does not change the networks (steps, learning rates...).
+        """
+        from ganstudio.training.checkpoint import load_checkpoint
+
+        ckpt = load_checkpoint(path)
+        trainer = cls(config or ckpt.config, source=source, progress=progress, device=device)
+        trainer.load_state(ckpt)
+        return trainer
+
+    def load_state(self, ckpt) -> None:
+        from ganstudio.training.checkpoint import restore_trainer
+
+        restore_trainer(self, ckpt)
