@@ -55,6 +55,13 @@ def option(default: Any, title: str, help: str, *, minimum: float | None = None,
     return field(default=default, metadata=meta)
 
 
+def _finite(v: float) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int too big for a float
+        return False
+
+
 def _source(cfg) -> catalog.SourceInfo:
     return catalog.SOURCES[cfg.data.source]
 
@@ -128,7 +135,7 @@ class LossConfig:
     clip: float = option(0.01, "Weight clip", "The critic's weights are kept within plus or "
                          "minus this.", exclusive_minimum=0.0, maximum=10.0, step=0.001,
                          applies=lambda c: c.loss.name == "wgan")
-    r1_weight: float = option(0.0, "R1 penalty", "Penalise the discriminator's slope on real "
+    r1_weight: float = option(0.5, "R1 penalty", "Penalise the discriminator's slope on real "
                               "data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
                               maximum=1000.0, step=0.01)
     label_smoothing: float = option(0.0, "Label smoothing", "Aim the discriminator at this much "
@@ -147,15 +154,15 @@ class LossConfig:
 class OptimizerConfig:
     name: str = option("adam", "Optimiser", "How the weights are updated.",
                        choices=catalog.OPTIMIZERS)
-    lr_g: float = option(2e-4, "Generator learning rate", "How big the generator's steps are.",
+    lr_g: float = option(1e-3, "Generator learning rate", "How big the generator's steps are.",
                          exclusive_minimum=0.0, maximum=1.0, step=1e-5)
-    lr_d: float = option(2e-4, "Discriminator learning rate", "How big the discriminator's "
+    lr_d: float = option(1e-3, "Discriminator learning rate", "How big the discriminator's "
                          "steps are. A different rate from the generator's is called TTUR.",
                          exclusive_minimum=0.0, maximum=1.0, step=1e-5)
-    beta1: float = option(0.5, "Beta 1", "Adam's momentum: how much each step remembers the "
+    beta1: float = option(0.0, "Beta 1", "Adam's momentum: how much each step remembers the "
                           "previous ones.", minimum=0.0, exclusive_maximum=1.0, step=0.05,
                           applies=lambda c: c.optimizer.name == "adam")
-    beta2: float = option(0.999, "Beta 2", "How long Adam remembers the size of past gradients.",
+    beta2: float = option(0.99, "Beta 2", "How long Adam remembers the size of past gradients.",
                           minimum=0.0, exclusive_maximum=1.0, step=0.001, advanced=True,
                           applies=lambda c: c.optimizer.name == "adam")
     momentum: float = option(0.0, "Momentum", "How much each step keeps of the previous one.",
@@ -167,7 +174,7 @@ class OptimizerConfig:
 class TrainingConfig:
     batch_size: int = option(256, "Batch size", "Samples in each training step.",
                              minimum=1, maximum=65536)
-    steps: int = option(6000, "Steps", "How many training steps to run (0 = until you stop "
+    steps: int = option(10000, "Steps", "How many training steps to run (0 = until you stop "
                         "it).", minimum=0, maximum=100_000_000)
     seed: int = option(0, "Seed", "Makes a run repeatable: the same seed gives the same run.",
                        minimum=0, maximum=2**31 - 1)
@@ -245,7 +252,10 @@ class FieldSpec:
         elif self.type is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{p} must be a number, got {value!r}", p)
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # a whole number too big for a float (TOML allows any digits)
+                value = math.inf
             if not math.isfinite(value):
                 raise ConfigError(f"{p} must be a finite number, got {value!r}", p)
         elif self.type is str:
@@ -288,7 +298,7 @@ class FieldSpec:
         for item in value:
             ok = (isinstance(item, (list, tuple)) and len(item) == 2
                   and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                          and math.isfinite(v) for v in item))
+                          and _finite(v) for v in item))
             if not ok:
                 raise ConfigError(f"{p} must hold [x, y] pairs of numbers; got {item!r}", p)
             out.append([float(item[0]), float(item[1])])

@@ -43,7 +43,7 @@ def image_grid(x: torch.Tensor, nrow: int | None = None, padding: int = 2,
 def upscale(img: np.ndarray, min_side: int = 512) -> Image.Image:
     """Nearest-neighbour enlargement so small pictures are visible as pixels, not blur."""
     im = Image.fromarray(img)
-    k = max(1, min_side // max(1, min(im.size)))
+    k = max(1, math.ceil(min_side / max(1, min(im.size))))
     return im.resize((im.width * k, im.height * k), Image.Resampling.NEAREST) if k > 1 else im
 
 

@@ -13,6 +13,7 @@ import gzip
 import importlib.util
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             data = f.read()
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"cannot read {path}: {e}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
         raise DataError(f"{path} is not an IDX file")
@@ -141,7 +142,7 @@ def load_mnist_5k(**kw) -> ImageTensorSource:
     try:
         with gzip.open(path, "rt") as f:
             rows = np.loadtxt(f, delimiter=",", dtype=np.float32)
-    except (OSError, EOFError, ValueError) as e:
+    except (OSError, EOFError, ValueError, zlib.error) as e:
         raise DataError(f"cannot read {path}: {e}") from None
     if rows.ndim != 2 or rows.shape[1] != 785:
         raise DataError(f"{path} does not hold 28 x 28 digits with labels")

@@ -1,0 +1,316 @@
+"""The GAN losses and penalties, checked against values worked out by hand."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from ganstudio import losses
+from ganstudio.losses import LOSS_NAMES, d_loss, displayed_score, g_loss
+
+LN2 = math.log(2.0)
+
+
+def t(*values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def close(a, b, tol=1e-12):
+    a = a.detach() if torch.is_tensor(a) else a
+    return abs(float(a) - float(b)) <= tol
+
+
+# --- the probability losses --------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["minimax", "nonsaturating"])
+def test_d_loss_at_zero_scores_is_two_ln2(name):
+    # score 0 means D(x) = sigmoid(0) = 1/2 for real and fake alike:
+    # -log(1/2) - log(1 - 1/2) = ln 2 + ln 2 = 2 ln 2 ~ 1.386
+    assert close(d_loss(name, t(0.0, 0.0), t(0.0, 0.0, 0.0)), 2 * LN2)
+
+
+def test_nonsaturating_g_loss_at_zero_is_ln2():
+    # -log D(G(z)) = -log(1/2) = ln 2
+    assert close(g_loss("nonsaturating", t(0.0, 0.0)), LN2)
+
+
+def test_minimax_g_loss_at_zero_is_minus_ln2():
+    # log(1 - D(G(z))) = log(1/2) = -ln 2
+    assert close(g_loss("minimax", t(0.0, 0.0)), -LN2)
+
+
+def test_probability_d_loss_on_known_scores():
+    # real score ln 3: D = 3/4, -log(3/4) = ln(4/3); fake score -ln 3: D = 1/4, -log(1 - 1/4) = ln(4/3)
+    s = math.log(3.0)
+    for name in ("minimax", "nonsaturating"):
+        assert close(d_loss(name, t(s), t(-s)), 2 * math.log(4 / 3))
+
+
+def test_nonsaturating_g_loss_on_a_known_score():
+    # fake score ln 3: D(G(z)) = 3/4, -log(3/4) = ln(4/3); minimax: log(1 - 3/4) = -ln 4
+    s = math.log(3.0)
+    assert close(g_loss("nonsaturating", t(s)), math.log(4 / 3))
+    assert close(g_loss("minimax", t(s)), -math.log(4.0))
+
+
+def test_label_smoothing_aims_real_scores_at_0_9():
+    # with target 0.9 the real part is 0.9 * -log D + 0.1 * -log(1 - D); it is smallest where
+    # D = 0.9, i.e. at the score logit(0.9) = ln 9, where it equals the entropy
+    # -(0.9 ln 0.9 + 0.1 ln 0.1) ~ 0.325. The fake part at score -50 is ~ 2e-22, i.e. 0.
+    s = torch.tensor([math.log(9.0)], dtype=torch.float64, requires_grad=True)
+    loss = d_loss("nonsaturating", s, t(-50.0), label_smoothing=0.1)
+    entropy = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    assert close(loss, entropy)
+    (grad,) = torch.autograd.grad(loss, s)
+    assert abs(float(grad)) < 1e-12  # the optimum is at D = 0.9, not at D = 1
+
+
+def test_without_label_smoothing_real_scores_are_aimed_at_1():
+    # at score ln 9 (D = 0.9) the plain loss is -ln 0.9 ~ 0.105 and still pushes the score up
+    s = torch.tensor([math.log(9.0)], dtype=torch.float64, requires_grad=True)
+    loss = d_loss("nonsaturating", s, t(-50.0))
+    assert close(loss, -math.log(0.9))
+    (grad,) = torch.autograd.grad(loss, s)
+    assert close(grad, -0.1)  # d/ds softplus(-s) = -(1 - sigmoid(s)) = -0.1
+
+
+def test_label_smoothing_leaves_the_fake_target_at_0():
+    # one-sided: only real targets move. Fake score 0: -log(1 - 1/2) = ln 2 with or without it
+    # (real score 50 costs 0.9 * ~0 + 0.1 * softplus(50) = 0.1 * 50 = 5 with smoothing).
+    plain = d_loss("minimax", t(50.0), t(0.0))
+    smooth = d_loss("minimax", t(50.0), t(0.0), label_smoothing=0.1)
+    assert close(plain, LN2, 1e-9)
+    assert close(smooth, 0.1 * 50 + LN2, 1e-9)
+
+
+# --- least squares -----------------------------------------------------------------------------
+
+def test_lsgan_d_loss_is_zero_at_its_targets():
+    # 1/2 (1 - 1)^2 + 1/2 (0 - 0)^2 = 0
+    assert close(d_loss("lsgan", t(1.0, 1.0), t(0.0, 0.0)), 0.0)
+
+
+def test_lsgan_d_loss_on_known_scores():
+    # 1/2 mean((3 - 1)^2, (1 - 1)^2) + 1/2 mean(2^2, 0^2) = 1/2 * 2 + 1/2 * 2 = 2
+    assert close(d_loss("lsgan", t(3.0, 1.0), t(2.0, 0.0)), 2.0)
+
+
+def test_lsgan_g_loss_at_zero_is_one_half():
+    # 1/2 (0 - 1)^2 = 0.5
+    assert close(g_loss("lsgan", t(0.0, 0.0)), 0.5)
+    assert close(g_loss("lsgan", t(1.0)), 0.0)
+
+
+def test_lsgan_label_smoothing_moves_the_real_target():
+    # target 0.9: 1/2 (0.9 - 0.9)^2 = 0; and a real score of 1 now costs 1/2 * 0.1^2 = 0.005
+    assert close(d_loss("lsgan", t(0.9), t(0.0), label_smoothing=0.1), 0.0)
+    assert close(d_loss("lsgan", t(1.0), t(0.0), label_smoothing=0.1), 0.005)
+
+
+# --- Wasserstein and hinge ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["wgan", "wgan-gp"])
+def test_wasserstein_d_loss_is_mean_fake_minus_mean_real(name):
+    # mean(fake) - mean(real) = (1 + 2 + 6)/3 - (4 + 6)/2 = 3 - 5 = -2
+    assert close(d_loss(name, t(4.0, 6.0), t(1.0, 2.0, 6.0)), -2.0)
+
+
+@pytest.mark.parametrize("name", ["wgan", "wgan-gp", "hinge"])
+def test_critic_g_loss_is_minus_mean_fake(name):
+    # -(1 + 2 + 6)/3 = -3
+    assert close(g_loss(name, t(1.0, 2.0, 6.0)), -3.0)
+
+
+def test_hinge_d_loss_on_chosen_scores():
+    # real: relu(1 - 2) = 0, relu(1 - 0.5) = 0.5 -> mean 0.25
+    # fake: relu(1 + (-2)) = 0, relu(1 + 0.5) = 1.5 -> mean 0.75;  total 1.0
+    assert close(d_loss("hinge", t(2.0, 0.5), t(-2.0, 0.5)), 1.0)
+
+
+def test_hinge_d_loss_is_zero_beyond_the_margin():
+    # real scores >= 1 and fake scores <= -1 cost nothing: relu(1 - 1) = relu(1 - 5) = 0, ...
+    real = t(1.0, 5.0).requires_grad_(True)
+    fake = t(-1.0, -7.0).requires_grad_(True)
+    loss = d_loss("hinge", real, fake)
+    assert close(loss, 0.0)
+    loss.backward()
+    assert torch.all(real.grad == 0) and torch.all(fake.grad == 0)  # nothing left to learn
+
+
+def test_label_smoothing_does_not_change_critic_losses():
+    for name in ("wgan", "wgan-gp", "hinge"):
+        real, fake = t(0.3, -0.2), t(0.1, 0.7)
+        assert close(d_loss(name, real, fake, label_smoothing=0.2), d_loss(name, real, fake))
+
+
+def test_unknown_loss_name_raises():
+    with pytest.raises(ValueError, match="unknown loss"):
+        d_loss("wasserstein", t(0.0), t(0.0))
+    with pytest.raises(ValueError, match="unknown loss"):
+        g_loss("wasserstein", t(0.0))
+
+
+def test_loss_names_match_the_catalogue():
+    from ganstudio import catalog
+    assert set(LOSS_NAMES) == set(catalog.LOSSES)
+
+
+# --- what the user sees as D(x) ----------------------------------------------------------------
+
+def test_displayed_score_is_a_probability_for_probability_losses():
+    s = t(-2.0, 0.0, math.log(3.0))
+    for name in ("minimax", "nonsaturating"):
+        shown = displayed_score(name, s)
+        assert torch.allclose(shown, t(1 / (1 + math.e ** 2), 0.5, 0.75))
+
+
+@pytest.mark.parametrize("name", ["lsgan", "wgan", "wgan-gp", "hinge"])
+def test_displayed_score_is_the_raw_score_otherwise(name):
+    s = t(-2.0, 0.0, 3.5)
+    assert torch.equal(displayed_score(name, s), s)
+
+
+# --- penalties ---------------------------------------------------------------------------------
+
+class LinearCritic(nn.Module):
+    """D(x) = w . x, with no bias: its gradient is w everywhere."""
+
+    def __init__(self, w):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(w, dtype=torch.float64))
+
+    def forward(self, x, y=None):
+        return x.flatten(1) @ self.w
+
+
+def test_r1_penalty_of_a_linear_d_is_the_squared_norm_of_w():
+    # grad_x (w . x) = w, so ||grad||^2 = 3^2 + (-4)^2 + 1^2 = 26 for every sample
+    D = LinearCritic([3.0, -4.0, 1.0])
+    x = torch.randn(5, 3, dtype=torch.float64).requires_grad_(True)
+    assert close(losses.r1_penalty(D(x), x), 26.0)
+
+
+def test_r1_penalty_on_pictures_sums_over_every_pixel():
+    # a 1 x 2 x 2 "picture" with weights 1, 2, 2, 4: ||w||^2 = 1 + 4 + 4 + 16 = 25
+    D = LinearCritic([1.0, 2.0, 2.0, 4.0])
+    x = torch.randn(3, 1, 2, 2, dtype=torch.float64).requires_grad_(True)
+    assert close(losses.r1_penalty(D(x), x), 25.0)
+
+
+def test_r1_penalty_can_be_trained_through():
+    # d/dw ||w||^2 = 2w
+    D = LinearCritic([3.0, -4.0])
+    x = torch.randn(4, 2, dtype=torch.float64).requires_grad_(True)
+    losses.r1_penalty(D(x), x).backward()
+    assert torch.allclose(D.w.grad, t(6.0, -8.0))
+
+
+def test_gradient_penalty_of_a_linear_critic_with_norm_2_is_1():
+    # ||grad D|| = ||w|| = 2 at every point, so (2 - 1)^2 = 1
+    D = LinearCritic([0.0, 2.0])
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randn(8, 2, dtype=torch.float64)
+    fake = torch.randn(8, 2, dtype=torch.float64)
+    assert close(losses.gradient_penalty(D, real, fake, None, gen), 1.0, 1e-9)
+
+
+def test_gradient_penalty_is_zero_for_a_critic_with_unit_slope():
+    # w = (0.6, 0.8): ||w|| = 1, (1 - 1)^2 = 0
+    D = LinearCritic([0.6, 0.8])
+    gen = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(4, 2, dtype=torch.float64), torch.randn(4, 2, dtype=torch.float64)
+    assert close(losses.gradient_penalty(D, real, fake, None, gen), 0.0, 1e-9)
+
+
+def test_gradient_penalty_gradient_flows_into_the_critic_weights():
+    # penalty (||w|| - 1)^2 with w = (0, 2): d/dw = 2 (||w|| - 1) w / ||w|| = 2 * 1 * (0, 1)
+    D = LinearCritic([0.0, 2.0])
+    gen = torch.Generator().manual_seed(1)
+    real = torch.randn(6, 2, dtype=torch.float64)
+    fake = torch.randn(6, 2, dtype=torch.float64, requires_grad=True)
+    losses.gradient_penalty(D, real, fake, None, gen).backward()
+    assert torch.allclose(D.w.grad, t(0.0, 2.0))
+    assert fake.grad is None  # the penalty does not push the generator's samples
+
+
+def test_gradient_penalty_reaches_every_layer_of_a_real_network():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
+
+    def D(x, y=None):
+        return net(x).squeeze(1)
+
+    gen = torch.Generator().manual_seed(0)
+    penalty = losses.gradient_penalty(D, torch.randn(16, 2), torch.randn(16, 2), None, gen)
+    penalty.backward()
+    for p in net.parameters():
+        if p.ndim == 2:  # weights; the last bias cannot change a slope
+            assert p.grad is not None and p.grad.abs().sum() > 0
+
+
+def test_gradient_penalty_passes_the_labels_to_the_critic():
+    seen = []
+
+    def D(x, y):
+        seen.append(y)
+        return x.sum(1)
+
+    y = torch.tensor([1, 0, 2])
+    losses.gradient_penalty(D, torch.zeros(3, 2), torch.ones(3, 2), y,
+                            torch.Generator().manual_seed(0))
+    assert seen and seen[0] is y
+
+
+def test_gradient_penalty_samples_between_real_and_fake():
+    # D(x) = ||x||^2 / 2 has gradient x; with real = 0 and fake = 0, every point between is 0,
+    # so the gradient norm is 0 and the penalty (0 - 1)^2 = 1
+    def D(x, y=None):
+        return 0.5 * (x ** 2).sum(1)
+
+    z = torch.zeros(5, 3, dtype=torch.float64)
+    assert close(losses.gradient_penalty(D, z, z, None, torch.Generator().manual_seed(0)),
+                 1.0, 1e-5)
+
+
+# --- numerical behaviour -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_huge_scores_give_finite_losses_and_gradients(name, sign):
+    real = torch.full((4,), sign * 1e4, requires_grad=True)
+    fake = torch.full((4,), -sign * 1e4, requires_grad=True)
+    dl = d_loss(name, real, fake, label_smoothing=0.1 if name in ("minimax", "nonsaturating",
+                                                                   "lsgan") else 0.0)
+    gl = g_loss(name, fake)
+    assert torch.isfinite(dl) and torch.isfinite(gl)
+    (dl + gl).backward()
+    assert torch.isfinite(real.grad).all() and torch.isfinite(fake.grad).all()
+
+
+def test_confident_wrong_d_costs_about_its_score():
+    # -log sigmoid(-1e4) = softplus(1e4) = 1e4 (no overflow to inf)
+    assert close(d_loss("nonsaturating", t(-1e4), t(-1e4)), 1e4, 1e-6)
+
+
+def test_minimax_g_loss_saturates_when_d_rejects_fakes_but_nonsaturating_does_not():
+    # D confidently rejects the fakes: score -10, D(G(z)) = sigmoid(-10) ~ 4.5e-5.
+    # minimax: d/ds log(1 - sigmoid(s)) = -sigmoid(s) ~ -4.5e-5: the generator hears almost nothing.
+    # non-saturating: d/ds -log sigmoid(s) = -(1 - sigmoid(s)) ~ -1: a full-strength signal.
+    # (Goodfellow et al. 2014, section 3.) Both point the same way: raise the fake score.
+    grads = {}
+    for name in ("minimax", "nonsaturating"):
+        s = torch.tensor([-10.0], dtype=torch.float64, requires_grad=True)
+        (grads[name],) = torch.autograd.grad(g_loss(name, s), s)
+    sig = 1 / (1 + math.exp(10))
+    assert close(grads["minimax"], -sig, 1e-12)
+    assert close(grads["nonsaturating"], -(1 - sig), 1e-12)
+    assert abs(float(grads["minimax"])) < 1e-4 < 0.99 < abs(float(grads["nonsaturating"]))
+
+
+def test_both_generator_losses_learn_equally_when_d_is_unsure():
+    # at score 0 both slopes are -1/2: the difference shows only once D wins
+    for name in ("minimax", "nonsaturating"):
+        s = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(g_loss(name, s), s)
+        assert close(g, -0.5)

@@ -1,0 +1,227 @@
+"""The Trainer: records, determinism, every loss and stabiliser, divergence, stop and pause."""
+
+import math
+import threading
+import time
+
+import pytest
+import torch
+
+from ganstudio import losses
+from ganstudio.config import ConfigError
+from ganstudio.training import Trainer, TrainingDiverged
+from ganstudio.training.history import METRICS
+from tests.conftest import tiny_config
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def test_step_reports_every_metric_and_counts_steps():
+    t = Trainer(tiny_config())
+    seen = []
+    t.callbacks.append(seen.append)
+    rec = t.step()
+    assert set(METRICS) <= set(rec)
+    assert rec["step"] == 1 and t.steps_done == 1 and len(t.history) == 1
+    assert seen == [rec]
+    assert all(math.isfinite(rec[k]) for k in METRICS)
+    assert 0 <= rec["d_real"] <= 1 and 0 <= rec["d_fake"] <= 1  # probabilities for this loss
+    assert rec["samples_per_s"] > 0 and rec["step_time"] > 0
+
+
+def test_same_seed_same_losses_other_seed_other_losses():
+    runs = []
+    for seed in (3, 3, 4):
+        t = Trainer(tiny_config(training__seed=seed))
+        t.run(8)
+        runs.append(t.history.column("d_loss").tolist() + t.history.column("g_loss").tolist())
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+@pytest.mark.parametrize("loss", losses.LOSS_NAMES)
+def test_every_loss_trains_with_finite_numbers_and_moves_both_networks(loss):
+    cfg = tiny_config(loss__name=loss)
+    t = Trainer(cfg)
+    g0, d0 = _params(t.G), _params(t.D)
+    assert t.run(6) == "finished"
+    hist = t.history
+    assert len(hist) == 6
+    assert all(math.isfinite(v) for v in hist.column("d_loss"))
+    assert any(not torch.equal(a, b) for a, b in zip(g0, t.G.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, t.D.parameters()))
+
+
+def test_wgan_clips_every_critic_weight():
+    t = Trainer(tiny_config(loss__name="wgan", loss__clip=0.005))
+    t.run(3)
+    assert max(p.abs().max().item() for p in t.D.parameters()) <= 0.005 + 1e-9
+
+
+@pytest.mark.parametrize("loss,field,value", [
+    ("wgan-gp", "loss.gp_weight", 10.0),
+    ("nonsaturating", "loss.r1_weight", 5.0),
+])
+def test_penalties_are_reported_and_change_the_discriminator_update(loss, field, value):
+    base = tiny_config(loss__name=loss)
+    base.set(field, 0.0)
+    with_pen = tiny_config(loss__name=loss)
+    with_pen.set(field, value)
+    a, b = Trainer(base), Trainer(with_pen)
+    ra, rb = a.step(), b.step()
+    assert rb["penalty"] > 0
+    assert rb["d_loss"] != ra["d_loss"]
+    assert any(not torch.equal(p, q) for p, q in zip(a.D.parameters(), b.D.parameters()))
+
+
+@pytest.mark.parametrize("field,value", [
+    ("loss.label_smoothing", 0.2),
+    ("loss.instance_noise", 0.5),
+])
+def test_stabilisers_change_what_the_discriminator_learns(field, value):
+    plain = Trainer(tiny_config())
+    cfg = tiny_config()
+    cfg.set(field, value)
+    stab = Trainer(cfg)
+    plain.step()
+    stab.step()
+    assert any(not torch.equal(p, q) for p, q in zip(plain.D.parameters(), stab.D.parameters()))
+
+
+def test_diffaugment_alters_the_pictures_the_discriminator_sees():
+    plain = Trainer(tiny_config("digits"))
+    aug = Trainer(tiny_config("digits", loss__diffaugment=["color", "translation", "cutout"]))
+    ra, rb = plain.step(), aug.step()
+    assert ra["d_loss"] != rb["d_loss"]
+
+
+def test_n_critic_updates_the_discriminator_n_times_per_step():
+    t = Trainer(tiny_config(training__n_critic=3))
+    t.step()
+    d_steps = {float(s["step"]) for s in t.opt_d.state_dict()["state"].values()}
+    g_steps = {float(s["step"]) for s in t.opt_g.state_dict()["state"].values()}
+    assert d_steps == {3.0} and g_steps == {1.0}
+
+
+def test_two_time_scale_learning_rates_reach_the_optimisers():
+    t = Trainer(tiny_config(optimizer__lr_g=1e-4, optimizer__lr_d=4e-4))
+    assert t.opt_g.param_groups[0]["lr"] == 1e-4
+    assert t.opt_d.param_groups[0]["lr"] == 4e-4
+
+
+@pytest.mark.parametrize("name,cls", [("adam", torch.optim.Adam), ("rmsprop", torch.optim.RMSprop),
+                                      ("sgd", torch.optim.SGD)])
+def test_optimiser_choice(name, cls):
+    t = Trainer(tiny_config(optimizer__name=name))
+    assert isinstance(t.opt_g, cls) and isinstance(t.opt_d, cls)
+    t.run(2)
+
+
+def test_ema_generator_trails_the_generator():
+    t = Trainer(tiny_config(training__ema=0.9))
+    t.run(5)
+    g = torch.cat([p.flatten() for p in t.G.parameters()])
+    e = torch.cat([p.flatten() for p in t.ema.parameters()])
+    assert not torch.equal(g, e)
+    assert (g - e).abs().max() < 1.0
+    off = Trainer(tiny_config(training__ema=0.0))
+    assert off.ema is None and off.sampling_generator() is off.G
+
+
+def test_ema_update_follows_the_formula_after_warmup():
+    t = Trainer(tiny_config(training__ema=0.5))
+    t.steps_done = 1000  # past the warm-up: decay is the configured 0.5
+    before = [p.detach().clone() for p in t.ema.parameters()]
+    t._update_ema()
+    for b, e, g in zip(before, t.ema.parameters(), t.G.parameters()):
+        assert torch.allclose(e, 0.5 * b + 0.5 * g)
+
+
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_weights(monkeypatch):
+    t = Trainer(tiny_config())
+    t.run(2)
+    good_g, good_d = _params(t.G), _params(t.D)
+    real_g_loss = losses.g_loss
+    monkeypatch.setattr(losses, "g_loss", lambda name, fake: real_g_loss(name, fake) * float("nan"))
+    assert t.run(5) == "diverged"
+    assert "diverged at step 3" in t.message
+    assert t.steps_done == 2
+    # D was updated in step 3 before G's loss went bad; G keeps its weights of step 2
+    assert all(torch.equal(a, b) for a, b in zip(good_g, t.G.parameters()))
+    assert all(torch.isfinite(p).all() for p in t.D.parameters())
+    with pytest.raises(TrainingDiverged):
+        t.step()
+
+
+def test_a_nan_discriminator_loss_refuses_its_update(monkeypatch):
+    t = Trainer(tiny_config())
+    t.step()
+    good_d = _params(t.D)
+    real_d_loss = losses.d_loss
+    monkeypatch.setattr(losses, "d_loss", lambda *a, **k: real_d_loss(*a, **k) * float("inf"))
+    with pytest.raises(TrainingDiverged, match="discriminator"):
+        t.step()
+    assert all(torch.equal(a, b) for a, b in zip(good_d, t.D.parameters()))
+
+
+def test_stop_requested_from_another_thread_ends_the_run_between_steps():
+    t = Trainer(tiny_config(training__steps=0))  # no budget: runs until stopped
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("state", t.run()))
+    worker.start()
+    while t.steps_done < 3:
+        time.sleep(0.01)
+    t.request_stop()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert result["state"] == "stopped" and t.state == "stopped"
+
+
+def test_pause_holds_the_run_and_resume_continues_it():
+    t = Trainer(tiny_config(training__steps=0))
+    t.pause()
+    worker = threading.Thread(target=t.run)
+    worker.start()
+    time.sleep(0.3)
+    assert t.steps_done == 0 and t.state == "paused"
+    t.resume()
+    deadline = time.monotonic() + 10
+    while t.steps_done < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    t.request_stop()
+    worker.join(timeout=10)
+    assert t.steps_done >= 2 and t.state == "stopped"
+
+
+def test_run_without_n_stops_at_the_step_budget():
+    t = Trainer(tiny_config(training__steps=4))
+    assert t.run() == "finished" and t.steps_done == 4
+    assert t.run(2) == "finished" and t.steps_done == 6
+
+
+def test_samples_have_the_data_shape_and_fixed_samples_repeat():
+    t = Trainer(tiny_config("digits", model__conditional=True))
+    t.step()
+    x = t.fixed_samples()
+    assert x.shape == (64, 1, 32, 32) and x.min() >= -1 and x.max() <= 1
+    assert torch.equal(x, t.fixed_samples())
+    z = torch.randn(10, t.spec.latent_dim)
+    zeros = t.sample(z, torch.zeros(10, dtype=torch.long))
+    sevens = t.sample(z, torch.full((10,), 7, dtype=torch.long))
+    assert not torch.equal(zeros, sevens)  # the label matters
+
+
+def test_snapshot_is_a_detached_copy():
+    t = Trainer(tiny_config())
+    snap = t.snapshot_generator()
+    z = torch.randn(5, t.spec.latent_dim)
+    before = snap(z)
+    t.run(3)
+    assert torch.equal(before, snap(z))  # training did not touch the snapshot
+
+
+def test_invalid_combination_is_refused_before_any_work():
+    with pytest.raises(ConfigError, match="model.family"):
+        Trainer(tiny_config(model__family="dcgan"))
