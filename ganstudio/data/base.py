@@ -161,7 +161,8 @@ class ImageTensorSource(DataSource):
 
     def describe(self) -> str:
         c = "colour" if self.channels == 3 else "grey"
-        text = f"{self.title}: {self.count:,} {c} pictures, {self.image_size} x {self.image_size}"
+        noun = "picture" if self.count == 1 else "pictures"
+        text = f"{self.title}: {self.count:,} {c} {noun}, {self.image_size} x {self.image_size}"
         if self.num_classes:
             names = ", ".join(self.label_names[:10])
             more = ", ..." if self.num_classes > 10 else ""

@@ -115,14 +115,16 @@ def load_folder(root: str | os.PathLike, *, image_size: int, channels: int, limi
     if not str(root).strip():
         raise DataError("My images: choose a folder of pictures first")
     path = Path(root).expanduser()
-    if not path.is_dir():
+    if not path.exists():
         raise DataError(f"My images: the folder {path} does not exist")
+    if not path.is_dir():
+        raise DataError(f"My images: {path} is a file, not a folder")
     skipped = Skipped()
     try:
         files, labels, names = scan(path, skipped)
     except OSError as e:
         raise DataError(f"My images: cannot read the folder {path} ({e.strerror})") from None
-    if limit and len(files) > limit:  # a seeded subset keeps every label represented
+    if limit and len(files) > limit:  # a seeded random subset, the same every time
         keep = sorted(random.Random(seed).sample(range(len(files)), limit))
         files = [files[i] for i in keep]
         labels = None if labels is None else [labels[i] for i in keep]
@@ -150,6 +152,7 @@ def load_folder(root: str | os.PathLike, *, image_size: int, channels: int, limi
     images = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
     images = fit_channels(images, channels or (1 if all_grey else 3))
     y = torch.tensor(kept_labels) if labels is not None else None
-    return ImageTensorSource(images, y, source_id="folder", title=f"My images ({path.name})",
+    name = path.resolve().name or str(path)  # "." names the folder it stands for
+    return ImageTensorSource(images, y, source_id="folder", title=f"My images ({name})",
                              label_names=names if labels is not None else None, seed=seed,
                              skipped=skipped)

@@ -1,4 +1,4 @@
-"""Real data sets from disk (never from the network), and the in-memory picture source they share."""
+"""Real data sets from disk (never from the network), and the in-memory picture source."""
 
 import gzip
 import struct
@@ -112,6 +112,16 @@ def test_read_idx_turns_unreadable_files_into_data_errors(tmp_path):
         read_idx(tmp_path / "cut.gz")
 
 
+def test_read_idx_turns_a_corrupted_gzip_stream_into_a_data_error(tmp_path):
+    a = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    damaged = bytearray(gzip.compress(idx_bytes(a)))
+    for i in range(20, len(damaged) - 20, 7):
+        damaged[i] ^= 0x55
+    (tmp_path / "damaged.gz").write_bytes(bytes(damaged))
+    with pytest.raises(DataError, match="cannot read"):
+        read_idx(tmp_path / "damaged.gz")
+
+
 # --- MNIST from disk -----------------------------------------------------------------------------
 
 def test_mnist_from_a_torchvision_layout_folder(tmp_path):
@@ -138,6 +148,16 @@ def test_mnist_from_loose_gzipped_files_and_limit(tmp_path):
     assert src.count == 8 and src.images.shape == (8, 1, 64, 64)
     again = datasets.load_mnist(str(tmp_path), **kw(limit=8, seed=2, image_size=64))
     assert torch.equal(src.images, again.images) and torch.equal(src.labels, again.labels)
+
+
+def test_mnist_limit_keeps_each_label_with_its_picture(tmp_path):
+    write_mnist_layout(tmp_path)
+    full = datasets.load_mnist(str(tmp_path), **kw())
+    label_of = dict(zip(full.images[:, 0, 16, 2].tolist(), full.labels.tolist()))
+    assert len(label_of) == full.count  # every picture has its own brightness
+    part = datasets.load_mnist(str(tmp_path), **kw(limit=9, seed=5))
+    assert part.count == 9
+    assert [label_of[v] for v in part.images[:, 0, 16, 2].tolist()] == part.labels.tolist()
 
 
 def test_mnist_with_channels_three_is_grey_in_colour(tmp_path):
@@ -195,9 +215,15 @@ def test_mnist_is_not_downloaded_unless_asked(tmp_path, monkeypatch):
 
 def test_mnist_download_puts_files_where_they_are_then_read(tmp_path, monkeypatch):
     class FakeDownload:
+        """Fetches only the part it is asked for, as torchvision does."""
+
         def __init__(self, root, train=True, download=False):
             assert download
-            write_mnist_layout(Path(root), n_train=4, n_test=2)
+            raw = Path(root) / "MNIST" / "raw"
+            prefix, n = ("train", 4) if train else ("t10k", 2)
+            x, y = fake_digits(n, 0)
+            write_idx(raw / f"{prefix}-images-idx3-ubyte", x)
+            write_idx(raw / f"{prefix}-labels-idx1-ubyte", y)
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", FakeDownload)
     src = datasets.load_mnist(str(tmp_path), download=True, **kw())

@@ -1,4 +1,4 @@
-"""A folder of the user's own pictures: every common format loads, bad files are counted, never fatal."""
+"""A folder of the user's pictures: common formats load, bad files are counted, never fatal."""
 
 import io
 from pathlib import Path
@@ -386,6 +386,23 @@ def test_load_is_repeatable_and_the_order_is_seeded(tmp_path):
     a, b = load(tmp_path, seed=5), load(tmp_path, seed=5)
     assert torch.equal(a.images, b.images)
     assert torch.equal(a.next_batch(8)[0], b.next_batch(8)[0])
+
+
+def test_grey_picture_with_alpha_is_grey_on_white(tmp_path):
+    la = Image.new("LA", (16, 16), (50, 255))
+    la.paste((0, 0), (0, 0, 8, 16))  # left half transparent
+    arr, grey, _ = load_picture(save(la, tmp_path / "la.png"), 32)
+    assert grey
+    assert arr[16, 2].tolist() == [255, 255, 255] and arr[16, 29].tolist() == [50, 50, 50]
+
+
+def test_the_current_folder_is_named_in_the_title(tmp_path, monkeypatch):
+    photos = tmp_path / "holiday"
+    save(rgb(8, 8), photos / "a.png")
+    monkeypatch.chdir(photos)
+    src = load(".")
+    assert src.title == "My images (holiday)"
+    assert src.describe().startswith("My images (holiday): 1 colour")
 
 
 def test_build_source_reads_a_folder_from_the_config(tmp_path):

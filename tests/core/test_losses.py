@@ -41,7 +41,8 @@ def test_minimax_g_loss_at_zero_is_minus_ln2():
 
 
 def test_probability_d_loss_on_known_scores():
-    # real score ln 3: D = 3/4, -log(3/4) = ln(4/3); fake score -ln 3: D = 1/4, -log(1 - 1/4) = ln(4/3)
+    # real score ln 3: D = 3/4, -log(3/4) = ln(4/3)
+    # fake score -ln 3: D = 1/4, -log(1 - 1/4) = ln(4/3)
     s = math.log(3.0)
     for name in ("minimax", "nonsaturating"):
         assert close(d_loss(name, t(s), t(-s)), 2 * math.log(4 / 3))
@@ -295,7 +296,7 @@ def test_confident_wrong_d_costs_about_its_score():
 
 def test_minimax_g_loss_saturates_when_d_rejects_fakes_but_nonsaturating_does_not():
     # D confidently rejects the fakes: score -10, D(G(z)) = sigmoid(-10) ~ 4.5e-5.
-    # minimax: d/ds log(1 - sigmoid(s)) = -sigmoid(s) ~ -4.5e-5: the generator hears almost nothing.
+    # minimax: d/ds log(1 - sigmoid(s)) = -sigmoid(s) ~ -4.5e-5: G hears almost nothing.
     # non-saturating: d/ds -log sigmoid(s) = -(1 - sigmoid(s)) ~ -1: a full-strength signal.
     # (Goodfellow et al. 2014, section 3.) Both point the same way: raise the fake score.
     grads = {}

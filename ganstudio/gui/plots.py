@@ -1,0 +1,181 @@
+"""Live plots of a run: losses (raw and smoothed), the discriminator's scores, gradient norms.
+
+Each curve is created once and fed numpy views of growing buffers (core's History); pyqtgraph
+downsamples by peaks and clips to the view, so 100,000 steps draw as fast as 1,000. Hovering
+shows the values at the step under the mouse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ganstudio.training.history import History
+
+D_COLOUR = "#2f7fe0"
+G_COLOUR = "#ee7a22"
+SMOOTHING = 0.02  # EMA weight of a new point in the smoothed curves (a ~50-step window)
+
+# (key in the records, curve name, colour, plot)
+SERIES = [
+    ("d_loss", "D loss", D_COLOUR, "loss"),
+    ("g_loss", "G loss", G_COLOUR, "loss"),
+    ("d_real", "D(x)", "#2aa876", "score"),
+    ("d_fake", "D(G(z))", "#c2415d", "score"),
+    ("d_grad_norm", "D gradient", D_COLOUR, "grad"),
+    ("g_grad_norm", "G gradient", G_COLOUR, "grad"),
+]
+SMOOTHED = ("d_loss", "g_loss")
+
+
+class _Smoother:
+    """Bias-corrected exponential moving average, fed a batch at a time; skips NaN/inf."""
+
+    def __init__(self, alpha: float = SMOOTHING):
+        self.alpha = alpha
+        self.acc = 0.0
+        self.weight = 0.0
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values))
+        a = self.alpha
+        for i, v in enumerate(values):
+            if np.isfinite(v):
+                self.acc = (1 - a) * self.acc + a * v
+                self.weight = (1 - a) * self.weight + a
+            out[i] = self.acc / self.weight if self.weight > 0 else np.nan
+        return out
+
+
+def _plot(object_name: str, title: str, y_label: str) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setObjectName(object_name)
+    w.setTitle(title, size="10pt")
+    w.setLabel("left", y_label)
+    w.showGrid(x=True, y=True, alpha=0.15)
+    w.setMenuEnabled(True)
+    w.getPlotItem().getViewBox().setMouseMode(pg.ViewBox.RectMode)
+    w.setMinimumHeight(110)
+    return w
+
+
+class MetricsPlots(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.history = History(("step",) + tuple(k for k, *_ in SERIES))
+        self.smoothed = History(("step",) + SMOOTHED)
+        self._smoothers = {k: _Smoother() for k in SMOOTHED}
+        self.plots = {
+            "loss": _plot("lossPlot", "Losses", "loss"),
+            "score": _plot("scorePlot", "Discriminator's verdict on real and generated samples",
+                           "D"),
+            "grad": _plot("gradPlot", "Gradient sizes (how hard each network is pushed)",
+                          "norm"),
+        }
+        self.plots["grad"].setLabel("bottom", "training step")
+        for p in ("score", "grad"):
+            self.plots[p].setXLink(self.plots["loss"])
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for p in self.plots.values():
+            p.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        for key, name, colour, plot in SERIES:
+            smoothed_too = key in SMOOTHED
+            pen = pg.mkPen(colour, width=1)
+            if smoothed_too:
+                c = pg.mkColor(colour)
+                c.setAlpha(70)
+                pen = pg.mkPen(c, width=1)
+            self.curves[name] = self._curve(plot, name, pen)
+            if smoothed_too:
+                self.curves[name + " (smoothed)"] = self._curve(
+                    plot, name + " (smoothed)", pg.mkPen(colour, width=2))
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("plotReadout")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        split = QSplitter(Qt.Orientation.Vertical)
+        for p in self.plots.values():
+            split.addWidget(p)
+        split.setSizes([300, 150, 150])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.readout)
+        self._cursors = {}
+        for name, p in self.plots.items():
+            line = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen((128, 128, 128, 120), width=1))
+            line.setVisible(False)
+            p.addItem(line, ignoreBounds=True)
+            self._cursors[name] = line
+            p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
+        self.set_loss_kind("nonsaturating")
+
+    def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
+        c = self.plots[plot].plot(name=name, pen=pen)
+        c.setDownsampling(auto=True, method="peak")
+        c.setClipToView(True)
+        return c
+
+    def set_loss_kind(self, loss_name: str) -> None:
+        """D's scores are probabilities for the original GAN losses, raw values otherwise."""
+        prob = loss_name in ("minimax", "nonsaturating")
+        self.plots["score"].setLabel("left", "probability 'real'" if prob else "score")
+
+    # --- data ---------------------------------------------------------------------------------
+    def append(self, records: list[dict]) -> None:
+        if not records:
+            return
+        self.history.extend(records)
+        steps = np.array([r["step"] for r in records], dtype=np.float64)
+        smooth = {"step": steps}
+        for k in SMOOTHED:
+            smooth[k] = self._smoothers[k](np.array([r[k] for r in records], dtype=np.float64))
+        self.smoothed.extend([dict(zip(smooth, row)) for row in zip(*smooth.values())])
+        self._redraw()
+
+    def set_history(self, arrays: dict[str, np.ndarray]) -> None:
+        """Show a run's history (a loaded checkpoint) in place of the current curves."""
+        self.clear()
+        n = len(arrays.get("step", ()))
+        if n:
+            records = [{k: float(arrays[k][i]) for k in arrays} for i in range(n)]
+            self.append(records)
+
+    def clear(self) -> None:
+        self.history.clear()
+        self.smoothed.clear()
+        self._smoothers = {k: _Smoother() for k in SMOOTHED}
+        self._redraw()
+        self.readout.setText(" ")
+
+    def _redraw(self) -> None:
+        x = self.history.column("step")
+        for key, name, *_ in SERIES:
+            self.curves[name].setData(x, self.history.column(key))
+        xs = self.smoothed.column("step")
+        for key in SMOOTHED:
+            name = next(n for k, n, *_ in SERIES if k == key) + " (smoothed)"
+            self.curves[name].setData(xs, self.smoothed.column(key))
+
+    def curve(self, name: str) -> pg.PlotDataItem:
+        return self.curves[name]
+
+    # --- hover --------------------------------------------------------------------------------
+    def _hover(self, plot: pg.PlotWidget, pos) -> None:
+        vb = plot.getPlotItem().getViewBox()
+        if not plot.sceneBoundingRect().contains(pos) or not len(self.history):
+            return
+        x = vb.mapSceneToView(pos).x()
+        steps = self.history.column("step")
+        i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))
+        if i > 0 and abs(steps[i - 1] - x) < abs(steps[i] - x):
+            i -= 1
+        for line in self._cursors.values():
+            line.setPos(steps[i])
+            line.setVisible(True)
+        parts = [f"step {int(steps[i]):,}"]
+        for key, name, *_ in SERIES:
+            parts.append(f"{name} {self.history.column(key)[i]:.4g}")
+        self.readout.setText("   ".join(parts))

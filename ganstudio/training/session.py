@@ -1,0 +1,188 @@
+"""A training session: the loop a user drives with Train / Pause / Step / Stop, GUI-free.
+
+It runs a Trainer in the calling thread (the GUI gives it a QThread) and reports through plain
+callbacks, rate-limited so that a fast loop cannot flood a user interface:
+
+- ``on_metrics(records)``: the per-step records since the last call, at most every
+  ``metrics_interval`` seconds (20 per second by default), however fast training runs;
+- ``on_picture(picture)``: a sample grid (uint8 H x W x 3) or a ``visuals.PlaneView``, rendered here
+  in the training thread at most every ``picture_interval`` seconds, and less often if rendering
+  would cost more than ~4% of the time;
+- ``on_state(state, message)``: "running", "paused", "finished", "stopped", "diverged", "error".
+
+Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
+``call_soon(fn)`` to run ``fn(trainer)`` between two steps (saving a checkpoint, taking a
+snapshot), so nothing outside this thread ever waits for a step to finish.
+
+Reaching the step budget pauses the session ("finished") instead of ending it: Step and Resume
+still work, and requests are still served. Only ``stop()`` ends it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from ganstudio import visuals
+from ganstudio.training.trainer import Trainer, TrainingDiverged
+
+RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
+
+
+class TrainingSession:
+    def __init__(self, trainer: Trainer, *,
+                 on_metrics: Callable[[list[dict]], None] = lambda records: None,
+                 on_picture: Callable[[Any], None] = lambda picture: None,
+                 on_state: Callable[[str, str], None] = lambda state, message: None,
+                 metrics_interval: float = 0.05, picture_interval: float = 0.3,
+                 start_paused: bool = False):
+        self.trainer = trainer
+        self.on_metrics = on_metrics
+        self.on_picture = on_picture
+        self.on_state = on_state
+        self.metrics_interval = metrics_interval
+        self.picture_interval = picture_interval
+        self._paused = threading.Event()
+        if start_paused:
+            self._paused.set()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._steps_requested = 0
+        self._lock = threading.Lock()
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: list[dict] = []
+        self._last_flush = 0.0
+        self._last_picture = 0.0
+        self._render_cost = 0.0
+        self.budget_reached = False
+        self.state = "ready"
+        self._plane_z = None
+
+    # --- control, from any thread ------------------------------------------------------------
+    def pause(self) -> None:
+        self._paused.set()
+        self._wake.set()
+
+    def resume(self) -> None:
+        """Continue; after the step budget was reached, keep training with no budget."""
+        if self.budget_reached:
+            self.trainer.config.training.steps = 0
+            self.budget_reached = False
+        self._paused.clear()
+        self._wake.set()
+
+    def step_once(self, n: int = 1) -> None:
+        """Run ``n`` steps while paused (the Step button)."""
+        with self._lock:
+            self._steps_requested += n
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def call_soon(self, fn: Callable[[Trainer], Any]) -> None:
+        """Run ``fn(trainer)`` in the training thread between two steps."""
+        self._calls.put(fn)
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    # --- the loop ----------------------------------------------------------------------------
+    def _set_state(self, state: str, message: str = "") -> None:
+        if state != self.state or message:
+            self.state = state
+            self.on_state(state, message)
+
+    def _serve_calls(self) -> None:
+        while True:
+            try:
+                fn = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            fn(self.trainer)
+
+    def _flush(self) -> None:
+        if self._pending:
+            records, self._pending = self._pending, []
+            self.on_metrics(records)
+        self._last_flush = time.monotonic()
+
+    def render_picture(self) -> None:
+        t0 = time.monotonic()
+        tr = self.trainer
+        if tr.spec.kind == "2d":
+            if self._plane_z is None:
+                import torch
+
+                self._plane_z = torch.randn(visuals.FAKE_POINTS, tr.spec.latent_dim,
+                                            generator=torch.Generator().manual_seed(5))
+                self._plane_real = tr.source.preview(visuals.REAL_POINTS)[0].numpy()
+            picture = visuals.plane_view(tr, self._plane_z, self._plane_real)
+        else:
+            picture = visuals.sample_grid(tr)
+        self.on_picture(picture)
+        now = time.monotonic()
+        self._render_cost = now - t0
+        self._last_picture = now
+
+    def _picture_due(self, now: float) -> bool:
+        interval = max(self.picture_interval, self._render_cost / RENDER_SHARE)
+        return now - self._last_picture >= interval
+
+    def _take_step_token(self) -> bool:
+        with self._lock:
+            if self._steps_requested > 0:
+                self._steps_requested -= 1
+                return True
+            return False
+
+    def run(self) -> str:
+        """Loop until stopped; returns the final state ("stopped", "diverged" or "error")."""
+        tr = self.trainer
+        target = tr.config.training.steps
+        self.budget_reached = bool(target) and tr.steps_done >= target
+        try:
+            self.render_picture()
+            while not self._stop.is_set():
+                self._serve_calls()
+                stepping = self._take_step_token()
+                if (self._paused.is_set() or self.budget_reached) and not stepping:
+                    self._flush()
+                    self._set_state("finished" if self.budget_reached and not
+                                    self._paused.is_set() else "paused")
+                    self._wake.wait(0.1)
+                    self._wake.clear()
+                    continue
+                self._set_state("running")
+                try:
+                    self._pending.append(tr.step())
+                except TrainingDiverged as e:
+                    self._flush()
+                    self._set_state("diverged", str(e))
+                    self._paused.set()  # keep serving requests: the last good state can be saved
+                    continue
+                now = time.monotonic()
+                if stepping or now - self._last_flush >= self.metrics_interval:
+                    self._flush()
+                if stepping or self._picture_due(now):
+                    self.render_picture()
+                target = tr.config.training.steps
+                if target and tr.steps_done >= target and not self.budget_reached:
+                    self.budget_reached = True
+                    self._flush()
+                    self.render_picture()
+        except Exception as e:  # a bug or a broken device: report it, never kill the app
+            self._flush()
+            detail = "".join(traceback.format_exception_only(type(e), e)).strip()
+            self._set_state("error", f"Training stopped because of an error: {detail}")
+            return self.state
+        self._serve_calls()
+        self._flush()
+        self._set_state("stopped")
+        return self.state

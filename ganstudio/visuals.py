@@ -1,0 +1,118 @@
+"""What the views show, computed as plain numpy arrays (no Qt): sample grids, and for points in
+the plane the GAN Lab picture — real and generated points, the discriminator's opinion of every
+place as a heat map, the direction the generator is pushed in at each of its points, and the
+generator's latent grid drawn as a mesh over the plane.
+
+Computed in the training thread from the live networks (under the trainer's lock), so the UI
+thread only paints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganstudio import losses
+from ganstudio.export import image_grid
+
+HEATMAP_SIZE = 48  # D evaluated on a 48 x 48 grid of the plane
+MESH_LINES = 21  # latent grid lines per direction
+FAKE_POINTS = 512
+REAL_POINTS = 512
+
+
+@dataclass
+class PlaneView:
+    """Everything the 2-D view draws, in data coordinates."""
+
+    bounds: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+    real: np.ndarray  # (N, 2)
+    fake: np.ndarray  # (M, 2)
+    heatmap: np.ndarray  # (H, W) in [0, 1]: 1 = "real" to D; row 0 is ymin
+    arrows: np.ndarray  # (M, 2): where the generator's loss pushes each fake point (scaled)
+    mesh: np.ndarray | None  # (L, L, 2): G over a grid of the first two latent dimensions
+    step: int
+
+
+def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
+    """The fixed-noise samples as one uint8 (H, W, 3) picture."""
+    return image_grid(trainer.fixed_samples(), nrow=nrow)
+
+
+def _to_unit(name: str, scores: torch.Tensor) -> torch.Tensor:
+    """D's scores as 0..1 for colouring: a probability where the loss has one, else a rank-free
+    squash of the critic's values (they have no fixed scale)."""
+    if name in ("minimax", "nonsaturating"):
+        return torch.sigmoid(scores)
+    if name == "lsgan":
+        return scores.clamp(0, 1)
+    centred = scores - scores.median()
+    scale = centred.abs().quantile(0.95).clamp(min=1e-6)
+    return torch.sigmoid(2.0 * centred / scale)
+
+
+def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | None = None,
+               heatmap_size: int = HEATMAP_SIZE, mesh: bool = True) -> PlaneView:
+    """The GAN Lab picture of a 2-D run. ``fake_z`` fixes which noise the points come from, so
+    they move smoothly from one update to the next."""
+    source, spec = trainer.source, trainer.spec
+    name = trainer.config.loss.name
+    bounds = source.bounds
+    x0, x1, y0, y1 = bounds
+    dev = trainer.device
+    if fake_z is None:
+        fake_z = torch.randn(FAKE_POINTS, spec.latent_dim, generator=torch.Generator()
+                             .manual_seed(5))
+    if real is None:
+        real = source.preview(REAL_POINTS)[0].numpy()
+    with trainer.lock:
+        G = trainer.sampling_generator()
+        D = trainer.D
+        g_mode, d_mode = G.training, D.training
+        G.eval()
+        D.eval()
+        try:
+            with torch.no_grad():
+                fake = G(fake_z.to(dev)).float()
+                xs = torch.linspace(x0, x1, heatmap_size, device=dev)
+                ys = torch.linspace(y0, y1, heatmap_size, device=dev)
+                gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+                plane = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+                heat = _to_unit(name, D(plane).float()).reshape(heatmap_size, heatmap_size)
+                grid = None
+                if mesh and spec.latent_dim >= 1:
+                    grid = _latent_mesh(G, spec.latent_dim, dev)
+            # the generator's gradient at its points: which way its loss wants them to move
+            with torch.enable_grad():
+                pts = fake.detach().clone().requires_grad_(True)
+                D.requires_grad_(False)
+                try:
+                    loss = losses.g_loss(name, D(pts).float()) * len(pts)
+                    (grad,) = torch.autograd.grad(loss, pts)
+                finally:
+                    D.requires_grad_(True)
+        finally:
+            G.train(g_mode)
+            D.train(d_mode)
+    push = -grad
+    # arrows are drawn at a fixed fraction of the view: their direction and relative length
+    # matter, not the raw gradient's scale
+    norms = push.norm(dim=1, keepdim=True)
+    scale = 0.06 * (x1 - x0) / norms.max().clamp(min=1e-12)
+    return PlaneView(bounds, np.asarray(real), fake.cpu().numpy(),
+                     heat.cpu().numpy(), (push * scale).cpu().numpy(),
+                     None if grid is None else grid.cpu().numpy(), trainer.steps_done)
+
+
+def _latent_mesh(G, latent_dim: int, device, lines: int = MESH_LINES,
+                 extent: float = 2.0) -> torch.Tensor:
+    """G applied to a square grid in the first two latent dimensions (the others 0)."""
+    t = torch.linspace(-extent, extent, lines, device=device)
+    a, b = torch.meshgrid(t, t, indexing="ij")
+    z = torch.zeros(lines * lines, latent_dim, device=device)
+    z[:, 0] = a.reshape(-1)
+    if latent_dim > 1:
+        z[:, 1] = b.reshape(-1)
+    return G(z).float().reshape(lines, lines, 2)
