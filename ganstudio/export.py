@@ -63,18 +63,14 @@ def save_image_grid(x: torch.Tensor, path: str | os.PathLike, nrow: int | None =
 
 
 def scatter_image(fake: np.ndarray | torch.Tensor, bounds: Sequence[float],
-                  real: np.ndarray | torch.Tensor | None = None, size: int = 512) -> Image.Image:
-    """Real points (grey) and generated points (orange) drawn on a white square."""
+                  real: np.ndarray | torch.Tensor | None = None, size: int = 512,
+                  mesh: np.ndarray | None = None,
+                  highlight: np.ndarray | torch.Tensor | None = None) -> Image.Image:
+    """Real points (grey) and generated points (orange) drawn on a white square; optionally the
+    generator's noise grid as a mesh of lines (L x L x 2) and a few large highlighted points."""
     im = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(im)
     x0, x1, y0, y1 = bounds
-    # light axes through the origin, when it is in view
-    if x0 < 0 < x1:
-        ox = (0 - x0) / (x1 - x0) * size
-        d.line([(ox, 0), (ox, size)], fill=(230, 230, 235))
-    if y0 < 0 < y1:
-        oy = (1 - (0 - y0) / (y1 - y0)) * size
-        d.line([(0, oy), (size, oy)], fill=(230, 230, 235))
 
     def pixels(p) -> np.ndarray:
         p = np.asarray(p, dtype=np.float64).reshape(-1, 2)
@@ -82,11 +78,26 @@ def scatter_image(fake: np.ndarray | torch.Tensor, bounds: Sequence[float],
         py = (1 - (p[:, 1] - y0) / (y1 - y0)) * size
         return np.stack([px, py], 1)
 
+    # light axes through the origin, when it is in view
+    if x0 < 0 < x1:
+        ox = (0 - x0) / (x1 - x0) * size
+        d.line([(ox, 0), (ox, size)], fill=(230, 230, 235))
+    if y0 < 0 < y1:
+        oy = (1 - (0 - y0) / (y1 - y0)) * size
+        d.line([(0, oy), (size, oy)], fill=(230, 230, 235))
+    if mesh is not None:
+        mesh = np.asarray(mesh)
+        for line in list(mesh) + list(mesh.transpose(1, 0, 2)):
+            d.line([tuple(p) for p in pixels(line)], fill=(150, 150, 205), width=1)
     if real is not None:
         for a, b in pixels(real):
             d.ellipse((a - 1.5, b - 1.5, a + 1.5, b + 1.5), fill=REAL_COLOUR)
     for a, b in pixels(fake):
         d.ellipse((a - 2, b - 2, a + 2, b + 2), fill=FAKE_COLOUR)
+    if highlight is not None:
+        for a, b in pixels(highlight):
+            d.ellipse((a - 7, b - 7, a + 7, b + 7), fill=FAKE_COLOUR, outline=(90, 40, 10),
+                      width=2)
     return im
 
 

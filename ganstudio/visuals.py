@@ -20,6 +20,7 @@ from ganstudio.export import image_grid
 HEATMAP_SIZE = 48  # D evaluated on a 48 x 48 grid of the plane
 MESH_LINES = 21  # latent grid lines per direction
 FAKE_POINTS = 512
+HEAT_MARGIN = 1.6
 REAL_POINTS = 512
 
 
@@ -27,7 +28,8 @@ REAL_POINTS = 512
 class PlaneView:
     """Everything the 2-D view draws, in data coordinates."""
 
-    bounds: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+    bounds: tuple[float, float, float, float]  # the data's box: xmin, xmax, ymin, ymax
+    heat_bounds: tuple[float, float, float, float]  # the box the heat map covers
     real: np.ndarray  # (N, 2)
     fake: np.ndarray  # (M, 2)
     heatmap: np.ndarray  # (H, W) in [0, 1]: 1 = "real" to D; row 0 is ymin
@@ -41,13 +43,17 @@ def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
     return image_grid(trainer.fixed_samples(), nrow=nrow)
 
 
+HEAT_GAIN = 3.0  # near equilibrium D's opinions are faint (p ~ 0.5): exaggerate them to show
+
+
 def _to_unit(name: str, scores: torch.Tensor) -> torch.Tensor:
-    """D's scores as 0..1 for colouring: a probability where the loss has one, else a rank-free
-    squash of the critic's values (they have no fixed scale)."""
+    """D's scores as 0..1 for colouring: 0.5 = undecided, above = 'real'. A probability (of
+    exaggerated confidence) where the loss has one, else a squash of the critic's values around
+    their median (critic values have no fixed scale)."""
     if name in ("minimax", "nonsaturating"):
-        return torch.sigmoid(scores)
+        return torch.sigmoid(HEAT_GAIN * scores)
     if name == "lsgan":
-        return scores.clamp(0, 1)
+        return (0.5 + HEAT_GAIN * (scores - 0.5)).clamp(0, 1)
     centred = scores - scores.median()
     scale = centred.abs().quantile(0.95).clamp(min=1e-6)
     return torch.sigmoid(2.0 * centred / scale)
@@ -60,7 +66,10 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
     source, spec = trainer.source, trainer.spec
     name = trainer.config.loss.name
     bounds = source.bounds
-    x0, x1, y0, y1 = bounds
+    # the heat map reaches past the data's box, as far as a wide view usually shows
+    cx, cy = (bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2
+    half = (bounds[1] - bounds[0]) / 2 * HEAT_MARGIN
+    x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
     dev = trainer.device
     if fake_z is None:
         fake_z = torch.randn(FAKE_POINTS, spec.latent_dim, generator=torch.Generator()
@@ -83,7 +92,7 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
                 heat = _to_unit(name, D(plane).float()).reshape(heatmap_size, heatmap_size)
                 grid = None
                 if mesh and spec.latent_dim >= 1:
-                    grid = _latent_mesh(G, spec.latent_dim, dev)
+                    grid = latent_mesh(G, spec.latent_dim, dev)
             # the generator's gradient at its points: which way its loss wants them to move
             with torch.enable_grad():
                 pts = fake.detach().clone().requires_grad_(True)
@@ -100,18 +109,21 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
     # arrows are drawn at a fixed fraction of the view: their direction and relative length
     # matter, not the raw gradient's scale
     norms = push.norm(dim=1, keepdim=True)
-    scale = 0.06 * (x1 - x0) / norms.max().clamp(min=1e-12)
-    return PlaneView(bounds, np.asarray(real), fake.cpu().numpy(),
+    scale = 0.06 * (bounds[1] - bounds[0]) / norms.max().clamp(min=1e-12)
+    return PlaneView(bounds, (x0, x1, y0, y1), np.asarray(real), fake.cpu().numpy(),
                      heat.cpu().numpy(), (push * scale).cpu().numpy(),
                      None if grid is None else grid.cpu().numpy(), trainer.steps_done)
 
 
-def _latent_mesh(G, latent_dim: int, device, lines: int = MESH_LINES,
-                 extent: float = 2.0) -> torch.Tensor:
-    """G applied to a square grid in the first two latent dimensions (the others 0)."""
+def latent_mesh(G, latent_dim: int, device, lines: int = MESH_LINES,
+                 extent: float = 2.0, base: torch.Tensor | None = None) -> torch.Tensor:
+    """G applied to a square grid in the first two latent dimensions; the other dimensions are
+    those of ``base`` (zero by default)."""
     t = torch.linspace(-extent, extent, lines, device=device)
     a, b = torch.meshgrid(t, t, indexing="ij")
     z = torch.zeros(lines * lines, latent_dim, device=device)
+    if base is not None:
+        z[:] = base.to(device)
     z[:, 0] = a.reshape(-1)
     if latent_dim > 1:
         z[:, 1] = b.reshape(-1)

@@ -81,6 +81,10 @@ class DataSource:
         """One line for people: what this is, how many samples, which labels."""
         raise NotImplementedError
 
+    def fresh(self, seed: int) -> "DataSource":
+        """The same data at the start of its order for ``seed`` (cheap: data is shared)."""
+        raise NotImplementedError
+
     @property
     def skipped(self) -> Skipped:
         return Skipped()
@@ -150,6 +154,11 @@ class ImageTensorSource(DataSource):
         g = torch.Generator().manual_seed(seed)
         idx = torch.randperm(len(self.images), generator=g)[:n]
         return self._take(idx)
+
+    def fresh(self, seed: int) -> "ImageTensorSource":
+        return ImageTensorSource(self.images, self.labels, source_id=self.id, title=self.title,
+                                 label_names=self.label_names if self.labels is not None else None,
+                                 seed=seed, skipped=self._skipped)
 
     def state_dict(self) -> dict:
         return {"epoch": self.epoch, "position": self.position}

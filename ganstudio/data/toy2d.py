@@ -112,6 +112,10 @@ class Toy2DSource(DataSource):
         cx, cy = float(centre[0]), float(centre[1])
         return cx - half, cx + half, cy - half, cy + half
 
+    def fresh(self, seed: int) -> "Toy2DSource":
+        points = None if self.points is None else self.points.tolist()
+        return Toy2DSource(self.id, noise=self.noise, points=points, seed=seed)
+
     # --- state --------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         return {"rng": self._gen.get_state()}

@@ -29,6 +29,7 @@ class _JobWorker(QObject):
     def run(self, kind: str, stamp: int, fn: Job) -> None:
         if self.runner.latest.get(kind) != stamp:
             return  # superseded before it started
+        _single_threaded_torch()
         try:
             result = fn(lambda done, total, what: self.progress.emit(kind, stamp, done, total,
                                                                    what))
@@ -38,6 +39,14 @@ class _JobWorker(QObject):
             self.failed.emit(kind, stamp, msg)
             return
         self.done.emit(kind, stamp, result)
+
+
+def _single_threaded_torch() -> None:
+    """Helper threads use one torch thread, leaving the cores to training (gui/worker.py)."""
+    import sys
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _is_user_error(e: Exception) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 REAL_BRUSH = (90, 90, 100, 150)
 FAKE_BRUSH = (238, 110, 30, 220)
@@ -66,7 +66,7 @@ class PlaneWidget(pg.PlotWidget):
     def show_view(self, view, *, heatmap=True, arrows=True, mesh=True, real=True) -> None:
         """Everything of a visuals.PlaneView, with the chosen layers."""
         self.set_bounds(view.bounds)
-        x0, x1, y0, y1 = view.bounds
+        x0, x1, y0, y1 = view.heat_bounds
         if heatmap:
             self.heat.setImage(view.heatmap, levels=(0, 1), autoLevels=False)
             self.heat.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
@@ -115,8 +115,9 @@ class PlanePanel(QWidget):
         self.view = PlaneWidget()
         self.view.setObjectName("planeView")
         self.switches = {}
-        row = QHBoxLayout()
-        for key, text, tip in [
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (key, text, tip) in enumerate([
             ("heatmap", "Discriminator's view",
              "Background: green where the discriminator thinks samples are real, purple where "
              "it thinks they are generated"),
@@ -125,27 +126,26 @@ class PlanePanel(QWidget):
             ("mesh", "Noise grid", "Lines: a square grid of the generator's noise, as it is "
              "bent into the plane (first two noise numbers)"),
             ("real", "Real data", "Grey dots: samples of the real data"),
-        ]:
+        ]):
             box = QCheckBox(text)
             box.setToolTip(tip)
             box.setChecked(key != "mesh")
             box.setObjectName(f"show_{key}")
             box.toggled.connect(self._redraw)
             self.switches[key] = box
-            row.addWidget(box)
-        row.addStretch(1)
-        legend = QLabel("<span style='color:#5a5a64'>&#9679;</span> real &nbsp; "
-                        "<span style='color:#ee6e1e'>&#9679;</span> generated")
-        row.addWidget(legend)
+            grid.addWidget(box, i // 2, i % 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
-        lay.addLayout(row)
+        lay.addLayout(grid)
         self.last = None
+        from ganstudio.gui.widgets import ThrottledRedraw
+
+        self.throttle = ThrottledRedraw(self, self._redraw, [self.view.viewport()], min_interval=0.25)
 
     def show_view(self, view) -> None:
         self.last = view
-        self._redraw()
+        self.throttle.request()
 
     def _redraw(self) -> None:
         if self.last is not None:

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import History
 
 D_COLOUR = "#2f7fe0"
@@ -57,7 +58,9 @@ def _plot(object_name: str, title: str, y_label: str) -> pg.PlotWidget:
     w.showGrid(x=True, y=True, alpha=0.15)
     w.setMenuEnabled(True)
     w.getPlotItem().getViewBox().setMouseMode(pg.ViewBox.RectMode)
+    w.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
     w.setMinimumHeight(110)
+    w.setMinimumWidth(280)
     return w
 
 
@@ -78,8 +81,8 @@ class MetricsPlots(QWidget):
         for p in ("score", "grad"):
             self.plots[p].setXLink(self.plots["loss"])
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for p in self.plots.values():
-            p.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2)
+                   for k, p in self.plots.items()}
         for key, name, colour, plot in SERIES:
             smoothed_too = key in SMOOTHED
             pen = pg.mkPen(colour, width=1)
@@ -88,9 +91,14 @@ class MetricsPlots(QWidget):
                 c.setAlpha(70)
                 pen = pg.mkPen(c, width=1)
             self.curves[name] = self._curve(plot, name, pen)
-            if smoothed_too:
-                self.curves[name + " (smoothed)"] = self._curve(
+            shown = self.curves[name]
+            if smoothed_too:  # the legend shows the smoothed curve under the plain name
+                legends[plot].removeItem(self.curves[name])
+                shown = self.curves[name + " (smoothed)"] = self._curve(
                     plot, name + " (smoothed)", pg.mkPen(colour, width=2))
+                legends[plot].removeItem(shown)
+                legends[plot].addItem(shown, name)
+        self.setMinimumWidth(300)
         self.readout = QLabel(" ")
         self.readout.setObjectName("plotReadout")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
@@ -111,6 +119,8 @@ class MetricsPlots(QWidget):
             self._cursors[name] = line
             p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
         self.set_loss_kind("nonsaturating")
+        self.throttle = ThrottledRedraw(self, self._redraw, lambda: [p.viewport() for p in
+                                                               self.plots.values()])
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
         c = self.plots[plot].plot(name=name, pen=pen)
@@ -133,7 +143,7 @@ class MetricsPlots(QWidget):
         for k in SMOOTHED:
             smooth[k] = self._smoothers[k](np.array([r[k] for r in records], dtype=np.float64))
         self.smoothed.extend([dict(zip(smooth, row)) for row in zip(*smooth.values())])
-        self._redraw()
+        self.throttle.request()
 
     def set_history(self, arrays: dict[str, np.ndarray]) -> None:
         """Show a run's history (a loaded checkpoint) in place of the current curves."""
@@ -142,11 +152,17 @@ class MetricsPlots(QWidget):
         if n:
             records = [{k: float(arrays[k][i]) for k in arrays} for i in range(n)]
             self.append(records)
+            self.flush()
+
+    def flush(self) -> None:
+        """Draw what has arrived now (the plots otherwise catch up within a moment)."""
+        self.throttle.flush()
 
     def clear(self) -> None:
         self.history.clear()
         self.smoothed.clear()
         self._smoothers = {k: _Smoother() for k in SMOOTHED}
+        self.throttle.timer.stop()
         self._redraw()
         self.readout.setText(" ")
 

@@ -197,3 +197,41 @@ def set_combo_data(combo, value) -> None:
     if idx >= 0:
         combo.setCurrentIndex(idx)
     combo.blockSignals(False)
+
+
+class ThrottledRedraw:
+    """Redraw a view at most every ``interval`` seconds, and less often when drawing is costly.
+
+    Data may arrive 20 times a second; repainting plots that often costs the UI thread (and,
+    through the GIL, training) far more than anyone can see. ``request()`` marks the view dirty;
+    the redraw runs on a timer, is made synchronous (``widgets`` repainted at once) so its cost
+    can be measured, and the next interval keeps painting under ``share`` of the time.
+    """
+
+    def __init__(self, parent, redraw, widgets, min_interval: float = 0.2, share: float = 0.03):
+        from PySide6.QtCore import QTimer
+
+        self.redraw = redraw
+        self.widgets = widgets
+        self.min_interval = min_interval
+        self.share = share
+        self.interval = min_interval
+        self.cost = 0.0
+        self.timer = QTimer(parent, singleShot=True)  # dies with its view
+        self.timer.timeout.connect(self.flush)
+
+    def request(self) -> None:
+        if not self.timer.isActive():
+            self.timer.start(int(self.interval * 1000))
+
+    def flush(self) -> None:
+        import time
+
+        self.timer.stop()
+        t0 = time.perf_counter()
+        self.redraw()
+        for w in self.widgets() if callable(self.widgets) else self.widgets:
+            if w.isVisible():
+                w.repaint()
+        self.cost = time.perf_counter() - t0
+        self.interval = max(self.min_interval, min(2.0, self.cost / self.share))

@@ -58,6 +58,7 @@ class TrainingSession:
         self._last_picture = 0.0
         self._render_cost = 0.0
         self.budget_reached = False
+        self.diverged = False
         self.state = "ready"
         self._plane_z = None
 
@@ -154,16 +155,22 @@ class TrainingSession:
                 stepping = self._take_step_token()
                 if (self._paused.is_set() or self.budget_reached) and not stepping:
                     self._flush()
-                    self._set_state("finished" if self.budget_reached and not
-                                    self._paused.is_set() else "paused")
+                    if self.diverged:
+                        pass  # stays "diverged" until the user resumes or steps
+                    elif self.budget_reached and not self._paused.is_set():
+                        self._set_state("finished")
+                    else:
+                        self._set_state("paused")
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
+                self.diverged = False
                 self._set_state("running")
                 try:
                     self._pending.append(tr.step())
                 except TrainingDiverged as e:
                     self._flush()
+                    self.diverged = True
                     self._set_state("diverged", str(e))
                     self._paused.set()  # keep serving requests: the last good state can be saved
                     continue

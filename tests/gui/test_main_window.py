@@ -1,0 +1,189 @@
+"""The main window, driven as a user drives it: choose, click Train, watch, pause, step, stop."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton
+
+from ganstudio.gui.plots import MetricsPlots
+from tests.gui.conftest import curve_points, use_config
+
+
+def combo_ids(combo: QComboBox) -> list:
+    return [combo.itemData(i, Qt.ItemDataRole.UserRole) for i in range(combo.count())]
+
+
+def choose(qtbot, combo: QComboBox, value) -> None:
+    """Pick an item as a user would: open the box and select the entry with this id."""
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_the_window_opens_with_ring_ready_to_train(window):
+    assert not window.isVisible()  # MainWindow() builds without showing
+    for name in ("datasetPanel", "architecturePanel", "lossPanel", "latentExplorer",
+                 "samplePreview", "lossPlot", "stepLabel", "explorerImage"):
+        assert window.findChild(object, name) is not None, name
+    data = window.findChild(QComboBox, "datasetChoice")
+    assert data.currentData() == "ring"
+    assert {"ring", "grid", "shapes", "digits", "folder"} <= set(combo_ids(data))
+    assert combo_ids(window.findChild(QComboBox, "architectureChoice")) == ["mlp", "dcgan"]
+    assert combo_ids(window.findChild(QComboBox, "lossChoice")) == [
+        "minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"]
+    train = window.findChild(QToolButton, "trainButton")
+    assert train.isEnabled()
+    for name in ("pauseButton", "stepButton", "stopButton"):
+        assert not window.findChild(QToolButton, name).isEnabled()
+    assert "Step 0" in window.findChild(QLabel, "stepLabel").text()
+
+
+def test_every_control_explains_itself(window):
+    for form in window.forms:
+        for path, row in form.rows.items():
+            assert row.widget.toolTip().strip(), path
+            assert row.label.text().strip(), path
+
+
+def test_choices_change_the_experiment_and_bad_combinations_are_explained(window, qtbot):
+    window.settings_tabs.setCurrentWidget(window.settings_tabs.widget(1))  # the Model tab
+    choose(qtbot, window.findChild(QComboBox, "architectureChoice"), "dcgan")
+    assert window.config.model.family == "dcgan"
+    problem = window.findChild(QLabel, "problem_model_family")
+    assert "DCGAN makes pictures" in problem.text() and problem.isVisibleTo(window)
+    assert not window.train_button.isEnabled()
+    assert "DCGAN makes pictures" in window.train_button.toolTip()
+    choose(qtbot, window.findChild(QComboBox, "datasetChoice"), "digits")
+    assert window.config.data.source == "digits"
+    assert not window.findChild(QLabel, "problem_model_family").text()
+    assert window.train_button.isEnabled()
+    window.settings_tabs.setCurrentWidget(window.settings_tabs.widget(2))  # loss & training
+    choose(qtbot, window.findChild(QComboBox, "lossChoice"), "wgan-gp")
+    assert window.config.loss.name == "wgan-gp"
+    gp = window.loss_panel.forms["loss"].rows["loss.gp_weight"]
+    clip = window.loss_panel.forms["loss"].rows["loss.clip"]
+    assert gp.widget.isVisibleTo(window) and not clip.widget.isVisibleTo(window)
+
+
+def test_data_preview_follows_the_chosen_data_set(window, qtbot):
+    qtbot.waitUntil(lambda: window._source_cache is not None, timeout=30_000)
+    assert "Ring of 8 blobs" in window.findChild(QLabel, "dataInfo").text()
+    choose(qtbot, window.findChild(QComboBox, "datasetChoice"), "digits")
+    window.config.data.size = 100  # keep the drawing quick
+    window._data_timer.start()
+    qtbot.waitUntil(lambda: "Digits" in window.findChild(QLabel, "dataInfo").text(),
+                    timeout=30_000)
+    preview = window.dataset_panel.images.image()
+    assert preview is not None and preview.width() > 100
+    qtbot.waitUntil(lambda: "weights" in window.findChild(QLabel, "paramCounts").text(),
+                    timeout=30_000)
+
+
+def test_train_pause_step_resume_stop(window, qtbot):
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    assert not window.dataset_panel.form.isEnabled()  # settings lock while training runs
+    qtbot.waitUntil(lambda: curve_points(window, "D loss") >= 20, timeout=30_000)
+    assert curve_points(window, "G loss") >= 20
+    qtbot.waitUntil(lambda: window.plane_panel.view.version > 0, timeout=10_000)
+    seen = window.plane_panel.view.version
+    qtbot.waitUntil(lambda: window.plane_panel.view.version > seen, timeout=10_000)
+
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
+    assert window.pause_button.text() == "Resume" and window.step_button.isEnabled()
+    window.plots.flush()
+    steps = window._last_step
+    qtbot.wait(300)
+    assert window._last_step == steps  # paused means paused
+    window.step_button.click()
+    qtbot.waitUntil(lambda: window._last_step == steps + 1, timeout=10_000)
+    assert f"{steps + 1:,}" in window.step_label.text()
+
+    window.pause_button.click()  # resume
+    qtbot.waitUntil(lambda: window._last_step > steps + 10, timeout=10_000)
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
+    assert window.run_state == "stopped" and window.dataset_panel.form.isEnabled()
+    assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_picture_runs_update_the_sample_grid(window, qtbot):
+    use_config(window, qtbot, "digits", model__conditional=True)
+    window.train_button.click()
+    view = window.sample_view
+    qtbot.waitUntil(lambda: view.image() is not None, timeout=30_000)
+    first = view.image().copy()
+    qtbot.waitUntil(lambda: view.image() != first, timeout=30_000)
+    assert view.image().width() > 200  # an 8 x 8 grid of 32 px pictures
+    assert "labels 0, 1, 2" in window.samples_caption.text()
+
+
+def test_metrics_reach_the_ui_in_batches_not_per_step(window, qtbot):
+    use_config(window, qtbot, "ring")
+    batches = []
+    window.controller.metrics.connect(batches.append)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "running", timeout=20_000)
+    batches.clear()
+    qtbot.wait(2000)
+    steps = sum(len(b) for b in batches)
+    assert steps > len(batches)  # several steps per update
+    assert len(batches) <= 2 * 20 + 3  # at most ~20 updates per second
+
+
+def test_an_error_in_training_is_shown_and_the_window_stays_usable(window, qtbot, monkeypatch):
+    from ganstudio.training.trainer import Trainer
+
+    real_step = Trainer.step
+
+    def failing_step(self):
+        if self.steps_done >= 5:
+            raise RuntimeError("the graphics card fell off")
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "step", failing_step)
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None,
+                    timeout=20_000)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert "the graphics card fell off" in box.text() and "Traceback" not in box.text()
+    box.accept()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
+    assert window.train_button.isEnabled() and window.dataset_panel.form.isEnabled()
+    monkeypatch.setattr(Trainer, "step", real_step)
+    window.train_button.click()  # and it trains again
+    qtbot.waitUntil(lambda: window._last_step > 10, timeout=20_000)
+
+
+def test_a_diverged_run_pauses_keeps_its_state_and_says_so(window, qtbot, monkeypatch):
+    from ganstudio import losses
+
+    real = losses.g_loss
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window._last_step >= 5, timeout=20_000)
+    monkeypatch.setattr(losses, "g_loss", lambda n, f: real(n, f) * float("nan"))
+    qtbot.waitUntil(lambda: window.run_state == "diverged", timeout=20_000)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "diverged at step" in box.text()
+    assert window.controller.running and window.pause_button.text() == "Resume"
+
+
+def test_the_plots_stay_cheap_with_many_points(qtbot):
+    plots = MetricsPlots()
+    qtbot.addWidget(plots)
+    records = [dict(step=i, d_loss=np.sin(i / 50), g_loss=1.0, d_real=0.5, d_fake=0.5,
+                    d_grad_norm=1.0, g_grad_norm=1.0) for i in range(1, 100_001)]
+    plots.append(records)
+    plots.flush()
+    x, y = plots.curve("D loss").getData()
+    assert len(x) == 100_000
+    assert plots.curve("D loss").opts["autoDownsample"] and plots.curve("D loss").opts[
+        "clipToView"]
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_theme_switch_recolours_the_window(window, theme):
+    window.set_theme(theme)
+    bg = window.palette().color(window.backgroundRole()).lightness()
+    assert (bg < 100) if theme == "dark" else (bg > 150)
