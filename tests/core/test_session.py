@@ -1,0 +1,138 @@
+"""The training session: the Train/Pause/Step/Stop loop the GUI drives, without any GUI."""
+
+import threading
+import time
+
+import numpy as np
+
+from ganstudio.training import Trainer
+from ganstudio.training.session import TrainingSession
+from ganstudio.visuals import PlaneView
+from tests.conftest import tiny_config
+
+
+class Recorder:
+    def __init__(self):
+        self.batches, self.pictures, self.states = [], [], []
+
+    def session(self, trainer, **kw):
+        return TrainingSession(trainer, on_metrics=self.batches.append,
+                               on_picture=self.pictures.append,
+                               on_state=lambda s, m: self.states.append((s, m)), **kw)
+
+    @property
+    def steps(self):
+        return [r["step"] for b in self.batches for r in b]
+
+
+def start(session):
+    t = threading.Thread(target=session.run)
+    t.start()
+    return t
+
+
+def wait_until(cond, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_metrics_arrive_in_rate_limited_batches_with_every_step():
+    rec = Recorder()
+    s = rec.session(Trainer(tiny_config(training__steps=0)), metrics_interval=0.2)
+    t = start(s)
+    time.sleep(2.0)
+    s.stop()
+    t.join(10)
+    assert rec.steps == list(range(1, len(rec.steps) + 1))  # every step, once, in order
+    assert len(rec.batches) <= 2.0 / 0.2 + 3  # no more often than asked
+    assert len(rec.steps) > 2 * len(rec.batches)  # several steps per batch
+    assert rec.states[0][0] == "running" and rec.states[-1][0] == "stopped"
+
+
+def test_pictures_are_plane_views_for_points_and_grids_for_pictures():
+    for source, kind in (("ring", PlaneView), ("digits", np.ndarray)):
+        rec = Recorder()
+        s = rec.session(Trainer(tiny_config(source, training__steps=3)))
+        t = start(s)
+        wait_until(lambda: s.state == "finished")
+        s.stop()
+        t.join(10)
+        assert rec.pictures and all(isinstance(p, kind) for p in rec.pictures)
+    last = rec.pictures[-1]
+    assert last.dtype == np.uint8 and last.ndim == 3
+
+
+def test_reaching_the_budget_pauses_and_resume_continues_past_it():
+    rec = Recorder()
+    tr = Trainer(tiny_config(training__steps=5))
+    s = rec.session(tr)
+    t = start(s)
+    wait_until(lambda: s.state == "finished")
+    assert tr.steps_done == 5
+    s.step_once()
+    wait_until(lambda: tr.steps_done == 6)
+    s.resume()
+    wait_until(lambda: tr.steps_done > 12)
+    s.stop()
+    t.join(10)
+    assert s.state == "stopped"
+
+
+def test_pause_step_and_requests_run_in_the_training_thread():
+    rec = Recorder()
+    tr = Trainer(tiny_config(training__steps=0))
+    s = rec.session(tr, start_paused=True)
+    t = start(s)
+    wait_until(lambda: s.state == "paused")
+    assert tr.steps_done == 0
+    s.step_once()
+    s.step_once()
+    wait_until(lambda: tr.steps_done == 2)
+    time.sleep(0.2)
+    assert tr.steps_done == 2  # still paused
+    answers = []
+    s.call_soon(lambda trainer: answers.append((threading.get_ident(), trainer.steps_done)))
+    wait_until(lambda: answers)
+    assert answers == [(t.ident, 2)]
+    s.stop()
+    t.join(10)
+
+
+def test_an_exception_ends_the_session_with_a_message_not_a_crash(monkeypatch):
+    rec = Recorder()
+    tr = Trainer(tiny_config(training__steps=0))
+
+    def broken():
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(tr, "step", broken)
+    s = rec.session(tr)
+    t = start(s)
+    t.join(10)
+    assert s.state == "error"
+    assert rec.states[-1] == ("error", "Training stopped because of an error: RuntimeError: "
+                                       "out of memory")
+
+
+def test_divergence_pauses_and_the_last_good_state_can_still_be_saved(monkeypatch, tmp_path):
+    from ganstudio import losses
+
+    rec = Recorder()
+    tr = Trainer(tiny_config(training__steps=0))
+    s = rec.session(tr)
+    t = start(s)
+    wait_until(lambda: tr.steps_done >= 3)
+    real = losses.d_loss
+    monkeypatch.setattr(losses, "d_loss", lambda *a, **k: real(*a, **k) * float("nan"))
+    wait_until(lambda: s.state == "diverged")
+    assert "diverged at step" in rec.states[-1][1]
+    saved = []
+    s.call_soon(lambda trainer: saved.append(trainer.save_checkpoint(tmp_path / "good")))
+    wait_until(lambda: saved)
+    assert saved[0].exists()
+    s.stop()
+    t.join(10)

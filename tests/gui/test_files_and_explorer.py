@@ -1,0 +1,177 @@
+"""Files (experiments, checkpoints, recent files), closing during training, the explorer."""
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QSlider
+
+from ganstudio.config import ExperimentConfig
+from ganstudio.training.checkpoint import load_checkpoint
+from tests.gui.conftest import curve_points, use_config
+
+
+def image_bytes(view) -> bytes:
+    img = view.image()
+    return bytes(img.constBits()) if img is not None else b""
+
+
+def test_save_and_reopen_an_experiment(window, qtbot, tmp_path):
+    window.settings_tabs.setCurrentIndex(2)
+    lr = window.findChild(object, "field_optimizer_lr_g")
+    lr.setValue(0.0005)
+    assert window.config.optimizer.lr_g == 0.0005 and window.windowTitle().startswith(
+        "Untitled experiment *")
+    path = tmp_path / "mine.toml"
+    assert window._write_experiment(path)
+    assert ExperimentConfig.load(path).optimizer.lr_g == 0.0005
+    assert window.windowTitle().startswith("mine.toml -")
+
+    window.new_experiment()
+    assert window.config.optimizer.lr_g == ExperimentConfig().optimizer.lr_g
+    assert lr.value() == ExperimentConfig().optimizer.lr_g
+    assert window.open_experiment(str(path))
+    assert window.config.optimizer.lr_g == 0.0005 and lr.value() == 0.0005
+    assert str(path) in window._recent()
+
+
+def test_a_broken_experiment_file_is_refused_in_words(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[optimizer]\nlr_g = -1\n')
+    assert not window.open_experiment(str(bad))
+    box = window.findChild(object, "errorDialog")
+    assert "optimizer.lr_g must be > 0" in box.text()
+    assert window.config.optimizer.lr_g > 0  # nothing was lost
+
+
+def test_presets_menu_loads_a_preset(window, qtbot):
+    action = next(a for a in window.presets_menu.actions() if a.data() == "digits")
+    action.trigger()
+    assert window.findChild(QComboBox, "datasetChoice").currentData() == "digits"
+    assert window.findChild(QComboBox, "architectureChoice").currentData() == "dcgan"
+
+
+def test_save_a_checkpoint_and_resume_training_from_it(window, qtbot, tmp_path):
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window._last_step >= 30, timeout=30_000)
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
+    path = tmp_path / "run.safetensors"
+    window.save_checkpoint(str(path))
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    saved_step = load_checkpoint(path).steps_done
+    assert saved_step == window._last_step
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
+    window.plots.clear()
+
+    window.open_checkpoint(str(path))
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=30_000)
+    window.plots.flush()
+    assert curve_points(window, "D loss") == saved_step  # the history came back
+    assert f"Step {saved_step:,}" in window.step_label.text()
+    window.pause_button.click()  # resume: training continues from the checkpoint
+    qtbot.waitUntil(lambda: window._last_step > saved_step + 10, timeout=30_000)
+
+
+def test_a_foreign_checkpoint_is_refused_in_words(window, qtbot, tmp_path):
+    junk = tmp_path / "holiday.safetensors"
+    junk.write_bytes(b"definitely not a checkpoint")
+    window.open_checkpoint(str(junk))
+    qtbot.waitUntil(lambda: window.findChild(object, "errorDialog") is not None, timeout=10_000)
+    assert "not a GAN Studio checkpoint" in window.findChild(object, "errorDialog").text()
+
+
+def test_closing_during_training_stops_cleanly_and_keeps_a_checkpoint(qtbot, tmp_path):
+    from ganstudio.gui import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.engine_ready, timeout=60_000)
+    use_config(w, qtbot, "ring")
+    w.train_button.click()
+    qtbot.waitUntil(lambda: w._last_step >= 10, timeout=30_000)
+    w.ask_close = lambda: "save"
+    w.show()
+    w.close()  # asks, saves between two steps, stops, then closes
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=20_000)
+    threads = [w.controller.thread, w.jobs.thread, w.explorer.renderer.thread]
+    qtbot.waitUntil(lambda: all(t.isFinished() for t in threads), timeout=10_000)
+    saved = list((tmp_path / "appdata" / "autosave").glob("*.safetensors"))
+    assert len(saved) == 1 and load_checkpoint(saved[0]).steps_done >= 10
+
+
+def test_cancel_keeps_the_window_training(window, qtbot):
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "running", timeout=20_000)
+    window.ask_close = lambda: "cancel"
+    window.show()
+    window.close()
+    assert window.isVisible() and window.controller.running
+    window.ask_close = lambda: "discard"
+
+
+def test_explorer_sliders_move_the_picture_and_moving_back_restores_it(window, qtbot):
+    use_config(window, qtbot, "digits", model__conditional=True)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
+    window.view_tabs.setCurrentWidget(window.explorer)  # takes a snapshot of the run
+    explorer = window.explorer
+    qtbot.waitUntil(lambda: explorer.model is not None and explorer.image.image() is not None,
+                    timeout=30_000)
+    sliders = explorer.findChildren(QSlider)
+    assert len(sliders) == 8  # one per noise number (latent size 8)
+    before = image_bytes(explorer.image)
+    start = sliders[0].value()
+    version = explorer.image.version
+    sliders[0].setValue(start + 200)
+    qtbot.waitUntil(lambda: explorer.image.version > version and explorer.renderer.idle,
+                    timeout=10_000)
+    moved = image_bytes(explorer.image)
+    assert moved != before
+    version = explorer.image.version
+    sliders[0].setValue(start)
+    qtbot.waitUntil(lambda: explorer.image.version > version and explorer.renderer.idle,
+                    timeout=10_000)
+    assert image_bytes(explorer.image) == before
+
+    # the class selector changes what is drawn
+    labels = explorer.findChild(QComboBox, "explorerClass")
+    assert labels.count() == 10
+    version = explorer.image.version
+    labels.setCurrentIndex((labels.currentIndex() + 5) % 10)
+    qtbot.waitUntil(lambda: explorer.image.version > version and explorer.renderer.idle,
+                    timeout=10_000)
+    assert image_bytes(explorer.image) != before
+
+
+def test_explorer_follows_a_2d_run_with_the_noise_grid(window, qtbot):
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
+    window.view_tabs.setCurrentWidget(window.explorer)
+    explorer = window.explorer
+    qtbot.waitUntil(lambda: explorer.model is not None and explorer.image.image() is not None,
+                    timeout=30_000)
+    assert not explorer.findChild(QComboBox, "explorerClass").isVisibleTo(explorer)
+    before = image_bytes(explorer.image)
+    version = explorer.image.version
+    explorer.randomise()
+    qtbot.waitUntil(lambda: explorer.image.version > version and explorer.renderer.idle,
+                    timeout=10_000)
+    assert image_bytes(explorer.image) != before
+
+
+def test_points_are_placed_by_clicking_the_preview(window, qtbot):
+    combo = window.findChild(QComboBox, "datasetChoice")
+    combo.setCurrentIndex(combo.findData("points"))
+    assert not window.train_button.isEnabled()  # no points yet
+    plane = window.dataset_panel.plane
+    plane.point_added.emit(0.5, 0.5)
+    plane.point_added.emit(-0.5, -0.5)
+    assert window.config.data.points == [[0.5, 0.5], [-0.5, -0.5]]
+    assert window.train_button.isEnabled()
+    qtbot.waitUntil(lambda: "2 points" in window.findChild(object, "dataInfo").text(),
+                    timeout=20_000)
+    plane.point_removed.emit(0)
+    assert window.config.data.points == [[-0.5, -0.5]]
+    np.testing.assert_allclose(window.config.data.points, [[-0.5, -0.5]])
