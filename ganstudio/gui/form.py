@@ -90,6 +90,9 @@ class ConfigForm(QWidget):
         for i, path in enumerate(paths):
             spec = FIELDS[path]
             widget = self._make_widget(spec)
+            # number boxes size themselves to their whole range (up to 2^31): too wide for
+            # the panel; a fixed minimum lets the column decide
+            widget.setMinimumWidth(72)
             widget.setObjectName(object_names.get(path, "field_" + path.replace(".", "_")))
             tip = spec.help + _range_text(spec)
             widget.setToolTip(tip)
@@ -227,6 +230,10 @@ class ConfigForm(QWidget):
                 w.blockSignals(False)
             row.message.setText(problems.get(path, ""))
             row.set_visible(row.spec.applies_to(cfg) or path in problems)
+        if self.more_button is not None:  # no toggle when nothing behind it applies
+            self.more_button.setVisible(any(
+                r.spec.advanced and (r.spec.applies_to(cfg) or p in problems)
+                for p, r in self.rows.items()))
 
     def widget(self, path: str) -> QWidget:
         return self.rows[path].widget

@@ -414,7 +414,9 @@ class MainWindow(QMainWindow):
 
             spec = make_spec(cfg, source)
             G, D = build_models(spec)
-            return count_parameters(G), count_parameters(D), spec.describe()
+            g_text, d_text = spec.layer_shapes()
+            return count_parameters(G), count_parameters(D), \
+                f"Generator: {g_text}\nDiscriminator: {d_text}"
 
         self.jobs.submit("counts", count)
 
@@ -521,7 +523,9 @@ class MainWindow(QMainWindow):
         self._last_step = info["steps_done"]
         if info["steps_done"]:
             self.plots.set_history(info["history"])
-        self.architecture_panel.show_counts(info["g_params"], info["d_params"], spec.describe())
+        g_text, d_text = spec.layer_shapes()
+        self.architecture_panel.show_counts(info["g_params"], info["d_params"],
+                                            f"Generator: {g_text}\nDiscriminator: {d_text}")
         ema = self.config.training.ema > 0
         if spec.kind == "2d":
             self.samples_caption.setText(

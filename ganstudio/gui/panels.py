@@ -25,6 +25,7 @@ def _scroll(inner: QWidget, name: str) -> QScrollArea:
     area.setObjectName(name + "Scroll")
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(inner)
     return area
 

@@ -53,6 +53,34 @@ class ModelSpec:
             text += f", {self.num_classes} labels"
         return text + f", noise size {self.latent_dim}"
 
+    def layer_shapes(self) -> tuple[str, str]:
+        """How data flows through G and D, in words: ("noise 16 -> 256 -> ... -> point", ...)."""
+        arrow = " \u2192 "
+        labels = f" + label ({self.num_classes})" if self.conditional else ""
+        if self.kind == "2d":
+            out = "point (x, y)"
+        else:
+            out = f"{self.image_size}\u00d7{self.image_size}\u00d7{self.channels} picture"
+        if self.family == "mlp":
+            hidden = [str(self.g_width)] * self.layers
+            g = [f"noise {self.latent_dim}{labels}"] + hidden + [out]
+            d = [out] + [str(self.d_width)] * self.layers + [f"score{labels and ' (with label)'}"]
+            return arrow.join(g), arrow.join(d)
+        levels = max(1, self.image_size.bit_length() - 3)  # 32 -> 3, 64 -> 4
+        size = 4
+        g = [f"noise {self.latent_dim}{labels}"]
+        for i in range(levels):
+            g.append(f"{size}\u00d7{size}\u00d7{self.g_width * 2 ** (levels - 1 - i)}")
+            size *= 2
+        g.append(out)
+        d = [out]
+        size = self.image_size // 2
+        for i in range(levels):
+            d.append(f"{size}\u00d7{size}\u00d7{self.d_width * 2 ** i}")
+            size //= 2
+        d.append(f"score{labels and ' (with label)'}")
+        return arrow.join(g), arrow.join(d)
+
 
 def make_spec(cfg, source) -> ModelSpec:
     """The spec for an experiment config (ExperimentConfig) and its loaded data source."""

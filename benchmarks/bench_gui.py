@@ -1,0 +1,180 @@
+"""The window's cost: UI responsiveness while training, training speed inside the window against
+headless, and the time to show the window.
+
+    python benchmarks/bench_gui.py [--seconds S] [--repeats R] [--preset ring]
+
+- Responsiveness: a 10 ms QTimer on the UI thread while training runs at full speed; the gaps
+  between its ticks (p50 / p99 / max). A gap far above 10 ms is a UI that stutters.
+- Overhead: steps/s of the preset trained in the window (wall clock, after a warm-up) against
+  steps/s of the headless path `ganstudio train` takes (Trainer.run with the command line's
+  progress bar and CSV log), each in a fresh process, alternating, medians; ratio = window /
+  headless.
+- Start-up: from launching a process to the window shown, torch loading afterwards.
+
+Qt uses the offscreen platform unless a display is set (e.g. run under xvfb-run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_env() -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    env["GANSTUDIO_SETTINGS_FILE"] = str(Path(tempfile.mkdtemp()) / "settings.ini")
+    return env
+
+
+def measure_window(preset: str, seconds: float) -> dict:
+    import numpy as np
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui import MainWindow
+    from ganstudio.gui.theme import apply_theme
+
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    w = MainWindow()
+    w.ask_close = lambda: "discard"
+    w.resize(1280, 800)
+    w.show()
+
+    def spin(until) -> None:
+        while not until():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.002)
+
+    spin(lambda: w.engine_ready)
+    w.load_preset(preset)
+    w.config.training.steps = 0
+    spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
+    ticks: list[float] = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    w.train_button.click()
+    spin(lambda: w._last_step >= 50)
+    warm = time.perf_counter() + 2.0
+    spin(lambda: time.perf_counter() >= warm)
+    timer.start()
+    s0, t0 = w.controller.trainer.steps_done, time.perf_counter()
+    end = t0 + seconds
+    app.processEvents()
+    while time.perf_counter() < end:  # the real event loop, as the app runs it
+        QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, app.quit)
+        app.exec()
+    s1, t1 = w.controller.trainer.steps_done, time.perf_counter()
+    timer.stop()
+    w.stop()
+    spin(lambda: not w.controller.running)
+    w.close()
+    gaps = np.diff(np.array(ticks)) * 1000
+    return dict(steps_per_s=(s1 - s0) / (t1 - t0), gap_p50=float(np.percentile(gaps, 50)),
+                gap_p99=float(np.percentile(gaps, 99)), gap_max=float(gaps.max()),
+                ticks=len(ticks))
+
+
+def measure_headless(preset: str, seconds: float) -> dict:
+    from ganstudio.cli import _MetricsLog, _Progress
+    from ganstudio.presets import load_preset
+    from ganstudio.training import Trainer
+
+    cfg = load_preset(preset)
+    cfg.training.steps = 0
+    t = Trainer(cfg)
+    out = Path(tempfile.mkdtemp())
+    bar, log = _Progress(t, quiet=False), _MetricsLog(out / "metrics.csv", append=False)
+    t.callbacks += [bar, log]
+    t.run(50)
+    warm = time.perf_counter() + 2.0
+    while time.perf_counter() < warm:
+        t.step()
+    s0, t0 = t.steps_done, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        t.step()
+    rate = (t.steps_done - s0) / (time.perf_counter() - t0)
+    bar.close()
+    log.close()
+    return dict(steps_per_s=rate)
+
+
+def measure_startup() -> dict:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    w = MainWindow()
+    w.show()
+    shown = {}
+    QTimer.singleShot(0, lambda: (shown.setdefault("t", time.time()), app.quit()))
+    app.exec()
+    w.close()
+    return dict(shown_at=shown["t"])
+
+
+def run_child(kind: str, preset: str, seconds: float) -> dict:
+    t_launch = time.time()
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, "--preset", preset,
+                           "--seconds", str(seconds)], capture_output=True, text=True,
+                          env=child_env(), timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if kind == "startup":
+        result["startup_s"] = result["shown_at"] - t_launch
+    return result
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--child", choices=["window", "headless", "startup"])
+    p.add_argument("--preset", default="ring")
+    p.add_argument("--seconds", type=float, default=15.0)
+    p.add_argument("--repeats", type=int, default=2)
+    args = p.parse_args()
+    if args.child == "window":
+        print(json.dumps(measure_window(args.preset, args.seconds)))
+        return 0
+    if args.child == "headless":
+        print(json.dumps(measure_headless(args.preset, args.seconds)))
+        return 0
+    if args.child == "startup":
+        print(json.dumps(measure_startup()))
+        return 0
+
+    headless, window = [], []
+    for _ in range(args.repeats):  # alternate, so drift hits both
+        headless.append(run_child("headless", args.preset, args.seconds))
+        window.append(run_child("window", args.preset, args.seconds))
+    startups = sorted(run_child("startup", args.preset, 0)["startup_s"] for _ in range(3))
+    h = statistics.median(r["steps_per_s"] for r in headless)
+    w = statistics.median(r["steps_per_s"] for r in window)
+    worst = max(window, key=lambda r: r["gap_p99"])
+    print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} runs each")
+    print(f"| headless steps/s | window steps/s | ratio | UI gap p50 / p99 / max (ms) | "
+          f"start-up to window (s) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {h:.1f} | {w:.1f} | {w / h:.3f} | {statistics.median(r['gap_p50'] for r in window):.1f}"
+          f" / {worst['gap_p99']:.1f} / {max(r['gap_max'] for r in window):.1f} | "
+          f"{startups[1]:.2f} (median of 3) |")
+    for r in window:
+        print(json.dumps(r), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
