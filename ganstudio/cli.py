@@ -271,8 +271,13 @@ def cmd_info(args) -> int:
     hist = ckpt.history()
     print(f"Checkpoint: {ckpt.path}")
     print(f"Model:      {ckpt.spec.describe()}")
-    print(f"Weights:    generator {count_parameters(G):,}, discriminator {count_parameters(D):,}"
-          f"{', with averaged generator (EMA)' if ckpt.has_ema else ''}")
+    if ckpt.generator_only:
+        print(f"Weights:    generator {count_parameters(G):,} (this file holds only the "
+              "generator: for exploring, not for training further)")
+    else:
+        print(f"Weights:    generator {count_parameters(G):,}, discriminator "
+              f"{count_parameters(D):,}"
+              f"{', with averaged generator (EMA)' if ckpt.has_ema else ''}")
     print(f"Trained:    {ckpt.steps_done:,} steps, {ckpt.info.get('elapsed', 0):.1f} s")
     if len(hist):
         print(f"Last step:  D loss {hist.column('d_loss')[-1]:.4f}, "

@@ -47,7 +47,8 @@ def upscale(img: np.ndarray, min_side: int = 512) -> Image.Image:
     return im.resize((im.width * k, im.height * k), Image.Resampling.NEAREST) if k > 1 else im
 
 
-def _save_pil(im: Image.Image, path: Path, **kw) -> Path:
+def save_pil(im: Image.Image, path: Path, **kw) -> Path:
+    """Save a Pillow image atomically; the format follows the file's extension."""
     buf = io.BytesIO()
     fmt = {".png": "PNG", ".gif": "GIF", ".jpg": "JPEG", ".jpeg": "JPEG",
            ".webp": "WEBP"}.get(path.suffix.lower(), "PNG")
@@ -55,11 +56,30 @@ def _save_pil(im: Image.Image, path: Path, **kw) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
+def fit_picture(picture: np.ndarray, size: int) -> np.ndarray:
+    """A picture scaled so its longer side is ``size``: pixel-crisp when enlarging (small
+    generated pictures), smooth when shrinking (large drawings)."""
+    im = Image.fromarray(np.asarray(picture))
+    scale = size / max(im.size)
+    w, h = max(1, round(im.width * scale)), max(1, round(im.height * scale))
+    if (w, h) == im.size:
+        return np.asarray(im)
+    method = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.LANCZOS
+    return np.asarray(im.resize((w, h), method))
+
+
+def save_array(array: np.ndarray, path: str | os.PathLike) -> Path:
+    """A NumPy array as .npy, written atomically."""
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(array))
+    return atomic_write_bytes(Path(path), buf.getvalue())
+
+
 def save_image_grid(x: torch.Tensor, path: str | os.PathLike, nrow: int | None = None,
                     min_side: int = 0) -> Path:
     grid = image_grid(x, nrow)
     im = upscale(grid, min_side) if min_side else Image.fromarray(grid)
-    return _save_pil(im, Path(path))
+    return save_pil(im, Path(path))
 
 
 def scatter_image(fake: np.ndarray | torch.Tensor, bounds: Sequence[float],
@@ -103,7 +123,7 @@ def scatter_image(fake: np.ndarray | torch.Tensor, bounds: Sequence[float],
 
 def save_scatter(fake, path: str | os.PathLike, bounds: Sequence[float], real=None,
                  size: int = 512) -> Path:
-    return _save_pil(scatter_image(fake, bounds, real, size), Path(path))
+    return save_pil(scatter_image(fake, bounds, real, size), Path(path))
 
 
 def save_points(points: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
@@ -111,9 +131,7 @@ def save_points(points: torch.Tensor | np.ndarray, path: str | os.PathLike) -> P
     path = Path(path)
     arr = np.asarray(points, dtype=np.float32).reshape(-1, 2)
     if path.suffix.lower() == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, arr)
-        return atomic_write_bytes(path, buf.getvalue())
+        return save_array(arr, path)
     if path.suffix.lower() == ".csv":
         lines = ["x,y"] + [f"{x:.6g},{y:.6g}" for x, y in arr]
         return atomic_write_bytes(path, ("\n".join(lines) + "\n").encode())
@@ -137,4 +155,4 @@ def save_gif(frames: Sequence[np.ndarray | Image.Image], path: str | os.PathLike
     kw = dict(save_all=True, append_images=images[1:], duration=duration, disposal=2)
     if loop:
         kw["loop"] = 0
-    return _save_pil(images[0], Path(path), **kw)
+    return save_pil(images[0], Path(path), **kw)

@@ -37,6 +37,8 @@ def main(checkpoint: str | None = None, explore: bool = False) -> int:
     if checkpoint:
         if explore:
             window.view_tabs.setCurrentWidget(window.explorer)
-        # once the engine is loaded, so the window appears first
-        window.engine_loaded.connect(lambda: window.open_checkpoint(checkpoint))
+        # once the engine is loaded, so the window appears first; `explore` opens it for
+        # exploring only, `gui CKPT` restores the run ready to continue
+        window.engine_loaded.connect(
+            lambda: window.open_checkpoint(checkpoint, resume=not explore))
     return app.exec()

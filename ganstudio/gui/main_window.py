@@ -31,6 +31,7 @@ from ganstudio.gui.widgets import ImageView
 from ganstudio.gui.worker import Failure, TrainingController
 from ganstudio.paths import resources_dir
 from ganstudio.presets import DEFAULT_PRESET, list_presets, load_preset
+from ganstudio.training.demos import list_demos
 
 APP_NAME = "GAN Studio"
 MAX_RECENT = 8
@@ -170,9 +171,15 @@ class MainWindow(QMainWindow):
         self.run_split.setStretchFactor(1, 1)
         self.run_split.setSizes([440, 520])
 
-        self.explorer = LatentExplorer()
+        self.explorer = LatentExplorer(jobs=self.jobs)
         self.explorer.snapshot_requested.connect(self.explore_current_run)
         self.explorer.open_requested.connect(self.open_checkpoint_dialog)
+        self.explorer.demo_requested.connect(self.enter_demo_mode)
+        self.explorer.demo_model_requested.connect(
+            lambda path: self.open_checkpoint(path, resume=False))
+        self.explorer.set_demo_models(list_demos())
+        self.demo_window = None
+        self.setAcceptDrops(True)
         self.view_tabs = QTabWidget()
         self.view_tabs.setObjectName("viewTabs")
         self.view_tabs.addTab(self.run_split, "Training")
@@ -283,6 +290,8 @@ class MainWindow(QMainWindow):
             self.theme_actions[name] = a
         current = self.settings.value("theme", "light")
         self.theme_actions.get(current, self.theme_actions["light"]).setChecked(True)
+        v.addSeparator()
+        self._add_action(v, "Demo &mode (full screen)", "F11", self.enter_demo_mode)
 
         h = mb.addMenu("&Help")
         self._add_action(h, "&What am I looking at?", "F1", self.show_help)
@@ -641,11 +650,42 @@ class MainWindow(QMainWindow):
 
     # --- explorer ------------------------------------------------------------------------------
     def _view_tab_changed(self, index: int) -> None:
-        if self.view_tabs.widget(index) is self.explorer:
-            tr = self.controller.trainer
-            if tr is not None and self._explorer_step != self._last_step and \
-                    self.run_state not in ("starting", "idle"):
-                self.explore_current_run()
+        if self.view_tabs.widget(index) is not self.explorer:
+            return
+        tr = self.controller.trainer
+        if tr is not None and self._explorer_step != self._last_step and \
+                self.run_state not in ("starting", "idle"):
+            self.explore_current_run()
+        elif tr is None and self.explorer.ex is None and self.engine_ready:
+            demos = list_demos()  # first visit, nothing trained yet: a demo model to play with
+            if demos:
+                self.open_checkpoint(demos[0][1], resume=False)
+
+    def enter_demo_mode(self) -> None:
+        """Full screen, large type, the explorer's generator wandering by itself."""
+        if self.explorer.ex is None:
+            self.view_tabs.setCurrentWidget(self.explorer)
+            self.explorer.status.setText("Open a model first: train one, or pick a demo model.")
+            return
+        from ganstudio.gui.demo import DemoWindow
+
+        if self.demo_window is None:
+            self.demo_window = DemoWindow(self.explorer)
+        self.demo_window.start()
+
+    # --- drag and drop: checkpoints and experiment files ---------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.toLocalFile().endswith((".safetensors", ".toml")) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for u in event.mimeData().urls():
+            path = u.toLocalFile()
+            if path.endswith((".safetensors", ".toml")):
+                self.open_path(path)
+                event.acceptProposedAction()
+                return
 
     def explore_current_run(self) -> None:
         if self.controller.trainer is None:
@@ -657,17 +697,17 @@ class MainWindow(QMainWindow):
             if tr.spec.kind == "2d":
                 real, bounds = tr.source.preview(800)[0].numpy(), tr.source.bounds
             return tr.snapshot_generator(), tr.spec, tr.steps_done, tr.ema is not None, real, \
-                bounds
+                bounds, tr.config.copy()
 
         def got(result):
             if isinstance(result, Failure):
                 self.explorer.status.setText(result.message)
                 return
-            G, spec, steps, ema, real, bounds = result
+            G, spec, steps, ema, real, bounds, config = result
             self._explorer_step = steps
             title = (f"The current run's generator at step {steps:,}"
                      f"{' (averaged weights)' if ema else ''}: {spec.describe()}")
-            self.explorer.set_generator(G, spec, title, real, bounds)
+            self.explorer.set_generator(G, spec, title, real, bounds, config=config)
 
         self.controller.request(snapshot, got)
 
@@ -822,14 +862,20 @@ class MainWindow(QMainWindow):
         self.jobs.submit("checkpoint", load)
 
     def _checkpoint_loaded(self, ckpt, G, real, bounds, resume) -> None:
-        self._remember(ckpt.path)
-        title = f"{ckpt.path.name}: {ckpt.describe()}"
-        self.explorer.set_generator(G, ckpt.spec, title, real, bounds)
+        if not ckpt.info.get("demo"):
+            self._remember(ckpt.path)
+        title = ckpt.meta.get("title") or f"{ckpt.path.name}: {ckpt.describe()}"
+        self.explorer.set_generator(G, ckpt.spec, title, real, bounds, config=ckpt.config)
         self._explorer_step = ckpt.steps_done
-        if resume and not self.controller.running:
+        if resume and ckpt.generator_only:
+            self.statusBar().showMessage(f"{ckpt.path.name} holds only a generator: it can be "
+                                         "explored, not trained further", 8000)
+        if resume and not ckpt.generator_only and not self.controller.running:
             self.set_config(ckpt.config.copy())
             self._start_run(ckpt.config.copy(), checkpoint=ckpt, paused=True)
-        self.statusBar().showMessage(f"Opened {ckpt.path}", 6000)
+        else:
+            self.view_tabs.setCurrentWidget(self.explorer)
+        self.statusBar().showMessage(f"Opened {ckpt.path.name}", 6000)
 
     # --- look and help -------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -896,6 +942,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        if self.demo_window is not None:
+            self.demo_window.close()
         self.explorer.shutdown()
         self.jobs.shutdown()
         self.controller.shutdown()

@@ -1,8 +1,9 @@
 """Rendering generator outputs off the UI thread, newest request first.
 
-At most one render is in flight; a request made meanwhile replaces any older waiting one, so a
-dragged slider never builds a queue and the picture shown is always of the latest position
-(the pattern of stylegan3's async renderer).
+At most one render is in flight; a request made meanwhile replaces any older waiting request of
+the same kind ("picture", "strip"...), so a dragged slider never builds a queue and the picture
+shown is always of the latest position (the pattern of stylegan3's async renderer), while a
+request of another kind still gets its turn.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ class _RenderWorker(QObject):
 
 
 class AsyncRenderer(QObject):
-    """``request(fn)``: run ``fn()`` in the render thread; ``rendered(result)`` in the UI
-    thread, only for the newest request."""
+    """``request(fn, kind)``: run ``fn()`` in the render thread; ``rendered(result)`` in the UI
+    thread, only for the newest request of each kind."""
 
     rendered = Signal(object)
     failed = Signal(str)
@@ -48,30 +49,32 @@ class AsyncRenderer(QObject):
         self.worker.failed.connect(self._failed)
         self.thread.start()
         self._stamp = 0
-        self._in_flight = False
-        self._waiting: Callable | None = None
+        self._in_flight: str | None = None  # the kind being rendered
+        self._waiting: dict[str, Callable] = {}  # newest waiting request of each kind
 
-    def request(self, fn: Callable[[], Any]) -> None:
-        if self._in_flight:
-            self._waiting = fn  # replaces an older waiting request
+    def request(self, fn: Callable[[], Any], kind: str = "picture") -> None:
+        if self._in_flight is not None:
+            self._waiting.pop(kind, None)
+            self._waiting[kind] = fn  # replaces an older waiting request of this kind
             return
-        self._send(fn)
+        self._send(kind, fn)
 
-    def _send(self, fn: Callable) -> None:
+    def _send(self, kind: str, fn: Callable) -> None:
         self._stamp += 1
-        self._in_flight = True
+        self._in_flight = kind
         self._go.emit(self._stamp, fn)
 
     def _next(self) -> None:
-        self._in_flight = False
-        if self._waiting is not None:
-            fn, self._waiting = self._waiting, None
-            self._send(fn)
+        self._in_flight = None
+        if self._waiting:
+            kind = next(iter(self._waiting))
+            self._send(kind, self._waiting.pop(kind))
 
     def _done(self, stamp: int, result) -> None:
-        newest = self._waiting is None and stamp == self._stamp
+        kind = self._in_flight
+        stale = kind in self._waiting  # a newer request of this kind is waiting
         self._next()
-        if newest:
+        if not stale:
             self.rendered.emit(result)
 
     def _failed(self, stamp: int, message: str) -> None:
@@ -80,9 +83,9 @@ class AsyncRenderer(QObject):
 
     @property
     def idle(self) -> bool:
-        return not self._in_flight and self._waiting is None
+        return self._in_flight is None and not self._waiting
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        self._waiting = None
+        self._waiting = {}
         self.thread.quit()
         return bool(self.thread.wait(timeout_ms))

@@ -135,6 +135,8 @@ class ChoiceChecks(QWidget):
 def numpy_to_qimage(img: np.ndarray) -> QImage:
     """uint8 (H, W, 3) or (H, W) -> a QImage that owns a copy of the pixels."""
     img = np.ascontiguousarray(img)
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = np.ascontiguousarray(img[:, :, 0])
     if img.ndim == 2:
         h, w = img.shape
         return QImage(img.data, w, h, img.strides[0], QImage.Format.Format_Grayscale8).copy()

@@ -56,6 +56,11 @@ class Checkpoint:
     def has_ema(self) -> bool:
         return any(k.startswith("EMA.") for k in self.tensors)
 
+    @property
+    def generator_only(self) -> bool:
+        """A light checkpoint for exploring (no discriminator, no optimiser state)."""
+        return bool(self.info.get("generator_only"))
+
     def history(self) -> History:
         arrays = {k: v.numpy() for k, v in self.section("history").items()}
         return History.from_arrays(arrays) if arrays else History()
@@ -94,11 +99,18 @@ def _module_tensors(module: torch.nn.Module, prefix: str, tensors: dict) -> None
 
 
 # --- saving ------------------------------------------------------------------------------------
-def save_checkpoint(trainer, path: str | os.PathLike) -> Path:
-    """Write the trainer's whole state to ``path`` (".safetensors" added if missing)."""
+def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = False,
+                    title: str = "", demo: bool = False) -> Path:
+    """Write the trainer's whole state to ``path`` (".safetensors" added if missing).
+
+    ``generator_only``: only the sampling generator (EMA when there is one) and what describes
+    it: a file a fraction of the size, for exploring and sharing, that cannot resume training.
+    """
     path = Path(path).expanduser()
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
+    if generator_only:
+        return _save_generator(trainer, path, title, demo)
     tensors: dict[str, torch.Tensor] = {}
     with trainer.lock:
         _module_tensors(trainer.G, "G", tensors)
@@ -123,17 +135,36 @@ def save_checkpoint(trainer, path: str | os.PathLike) -> Path:
             tensors["fixed.y"] = trainer.fixed_y.contiguous()
         for k, v in trainer.history.to_arrays().items():
             tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
-        meta = {
-            "format": FORMAT,
-            "format_version": str(FORMAT_VERSION),
-            "ganstudio_version": ganstudio.__version__,
-            "torch_version": torch.__version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "config": trainer.config.dumps(),
-            "spec": json.dumps(trainer.spec.to_json()),
-            "trainer": json.dumps(info),
-        }
+        meta = _metadata(trainer, info)
     return atomic_write_bytes(path, st_save(tensors, metadata=meta))
+
+
+def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
+    tensors: dict[str, torch.Tensor] = {}
+    with trainer.lock:
+        prefix = "EMA" if trainer.ema is not None else "G"
+        _module_tensors(trainer.sampling_generator(), prefix, tensors)
+        for k, v in trainer.history.to_arrays().items():
+            tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
+        info = {"steps_done": trainer.steps_done, "elapsed": trainer.elapsed,
+                "generator_only": True, "demo": demo}
+        meta = _metadata(trainer, info)
+        if title:
+            meta["title"] = title
+    return atomic_write_bytes(path, st_save(tensors, metadata=meta))
+
+
+def _metadata(trainer, info: dict) -> dict[str, str]:
+    return {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "ganstudio_version": ganstudio.__version__,
+        "torch_version": torch.__version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "config": trainer.config.dumps(),
+        "spec": json.dumps(trainer.spec.to_json()),
+        "trainer": json.dumps(info),
+    }
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -187,6 +218,9 @@ def load_generator(ckpt: Checkpoint | str | os.PathLike, *, use_ema: bool = True
 
 def restore_trainer(trainer, ckpt: Checkpoint) -> None:
     """Put a checkpoint's state into a trainer whose networks have the same shape."""
+    if ckpt.generator_only:
+        raise CheckpointError(f"{ckpt.path.name} holds only a generator (for exploring); it "
+                              "cannot continue training")
     if ckpt.spec != trainer.spec:
         raise CheckpointError(f"{ckpt.path.name} holds a {ckpt.spec.describe()}, but this "
                               f"experiment is a {trainer.spec.describe()}")

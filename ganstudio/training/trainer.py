@@ -305,10 +305,11 @@ class Trainer:
         return G.requires_grad_(False)
 
     # --- checkpoints ---------------------------------------------------------------------------
-    def save_checkpoint(self, path) -> "object":
+    def save_checkpoint(self, path, **options):
+        """Write a checkpoint (see training.checkpoint.save_checkpoint for ``options``)."""
         from ganstudio.training.checkpoint import save_checkpoint
 
-        return save_checkpoint(self, path)
+        return save_checkpoint(self, path, **options)
 
     @classmethod
     def from_checkpoint(cls, path, *, source: DataSource | None = None,

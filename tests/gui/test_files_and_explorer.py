@@ -116,9 +116,9 @@ def test_explorer_sliders_move_the_picture_and_moving_back_restores_it(window, q
     qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
     window.view_tabs.setCurrentWidget(window.explorer)  # takes a snapshot of the run
     explorer = window.explorer
-    qtbot.waitUntil(lambda: explorer.model is not None and explorer.image.image() is not None,
+    qtbot.waitUntil(lambda: explorer.ex is not None and explorer.image.image() is not None,
                     timeout=30_000)
-    sliders = explorer.findChildren(QSlider)
+    sliders = explorer.sliders
     assert len(sliders) == 8  # one per noise number (latent size 8)
     before = image_bytes(explorer.image)
     start = sliders[0].value()
@@ -150,7 +150,7 @@ def test_explorer_follows_a_2d_run_with_the_noise_grid(window, qtbot):
     qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
     window.view_tabs.setCurrentWidget(window.explorer)
     explorer = window.explorer
-    qtbot.waitUntil(lambda: explorer.model is not None and explorer.image.image() is not None,
+    qtbot.waitUntil(lambda: explorer.ex is not None and explorer.image.image() is not None,
                     timeout=30_000)
     assert not explorer.findChild(QComboBox, "explorerClass").isVisibleTo(explorer)
     before = image_bytes(explorer.image)

@@ -1,0 +1,125 @@
+"""Demo mode: for showing a GAN to people who have never seen one.
+
+Full screen, large type, one plain sentence about what is on screen, and the generator wandering
+through its noise by itself. Keyboard only, no dialogs: Space pauses, the arrows change speed and
+label, Esc leaves.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ganstudio.gui.widgets import ImageView
+
+HINTS = "Space: pause or play  ·  \u2190 \u2192: slower or faster  ·  \u2191 \u2193: {labels}  ·  Esc: leave"
+
+
+def explanation(spec) -> str:
+    if spec.kind == "2d":
+        return ("The orange dot is made by the generator from a handful of random numbers. As "
+                "the numbers drift, it travels over what it learned: the grey clusters.")
+    what = "pictures" if not spec.conditional else "pictures of the label shown"
+    return (f"Nobody drew these {what}: a generator invents each one from a handful of random "
+            "numbers. As the numbers drift, the picture changes smoothly.")
+
+
+class DemoWindow(QWidget):
+    """Mirrors the explorer's pictures full screen while the explorer wanders."""
+
+    left = Signal()
+
+    def __init__(self, explorer, parent=None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("demoWindow")
+        self.explorer = explorer
+        self.setWindowTitle("GAN Studio - demo")
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Window, QColor("#0d0f12"))
+        pal.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+        self.setPalette(pal)
+        self.setAutoFillBackground(True)
+        self.image = ImageView()
+        self.image.setObjectName("demoImage")
+        self.title = QLabel()
+        self.title.setObjectName("demoTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        self.title.setFont(QFont(self.font().family(), 30, QFont.Weight.DemiBold))
+        self.caption = QLabel()
+        self.caption.setObjectName("demoCaption")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        self.caption.setFont(QFont(self.font().family(), 20))
+        self.hints = QLabel()
+        self.hints.setObjectName("demoHints")
+        self.hints.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hints.setFont(QFont(self.font().family(), 13))
+        self.hints.setStyleSheet("color: #8a9099;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(40, 30, 40, 24)
+        lay.addWidget(self.title)
+        lay.addWidget(self.image, 1)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.hints)
+        explorer.renderer.rendered.connect(self._mirror)
+
+    def start(self) -> None:
+        ex = self.explorer.ex
+        spec = ex.spec
+        self.title.setText(ex.spec.describe().split(",")[0] if spec.kind == "2d" else
+                           self._label_title())
+        self.caption.setText(explanation(spec))
+        labels = "another label" if spec.conditional else "a new wander"
+        self.hints.setText(HINTS.format(labels=labels))
+        self.image.set_image(self.explorer.image.image())
+        self.showFullScreen()
+        self.activateWindow()
+        self.setFocus()
+        self.explorer.play(walk=True)
+
+    def _label_title(self) -> str:
+        ex = self.explorer.ex
+        if ex.spec.conditional:
+            return f"Label: {ex.spec.label_names[ex.label]}"
+        return "A generator, wandering through its noise"
+
+    def _mirror(self, result) -> None:
+        kind, _, picture = result
+        if kind == "picture" and self.isVisible():
+            self.image.set_array(picture)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        ex = self.explorer
+        if key in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
+            self.leave()
+        elif key == Qt.Key.Key_Space:
+            if ex.playing:
+                ex.stop_animation()
+            else:
+                ex.play(walk=True)
+        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
+            step = 3 if key == Qt.Key.Key_Right else -3
+            ex.speed.setValue(max(1, min(30, ex.speed.value() + step)))
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            if ex.ex.spec.conditional:
+                n = ex.ex.spec.num_classes
+                delta = 1 if key == Qt.Key.Key_Up else -1
+                ex.label_choice.setCurrentIndex((ex.label_choice.currentIndex() + delta) % n)
+                self.title.setText(self._label_title())
+            ex.play(walk=True)
+        else:
+            super().keyPressEvent(event)
+
+    def leave(self) -> None:
+        self.explorer.stop_animation()
+        self.showNormal()
+        self.hide()
+        self.left.emit()
+
+    def closeEvent(self, event) -> None:
+        self.explorer.stop_animation()
+        self.left.emit()
+        super().closeEvent(event)

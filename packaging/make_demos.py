@@ -1,0 +1,64 @@
+"""Train the demo models bundled in resources/demos, from the built-in presets.
+
+    python packaging/make_demos.py [NAME ...]      (default: all of them)
+
+Each demo is its preset trained for its preset's steps with its preset's seed, saved as a
+generator-only checkpoint (the averaged generator and the experiment's settings: small, for
+exploring). Reproducible on one machine: the same presets, seeds and thread count give the same
+weights (CPU float sums may differ between thread counts or processors).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from ganstudio.presets import get_preset
+from ganstudio.training import Trainer
+from ganstudio.training.demos import demos_dir
+
+DEMOS = {
+    "digits": "Handwritten digits (drawn data, with labels)",
+    "shapes": "Coloured shapes (drawn data, with labels)",
+    "fashion-mnist": "Fashion-MNIST clothes (with labels)",
+    "ring": "Ring of 8 blobs (points in the plane)",
+}
+THREADS = 2
+
+
+def make(name: str, out_dir: Path) -> Path:
+    from tqdm import tqdm
+
+    preset = get_preset(name)
+    cfg = preset.config()
+    trainer = Trainer(cfg)
+    bar = tqdm(total=cfg.training.steps, desc=name, unit="step", file=sys.stderr,
+               mininterval=1.0)
+    trainer.callbacks.append(lambda record: bar.update(1))
+    t0 = time.time()
+    trainer.run()
+    bar.close()
+    path = trainer.save_checkpoint(out_dir / f"{name}.safetensors", generator_only=True,
+                                   title=DEMOS[name], demo=True)
+    print(f"{name}: {trainer.steps_done:,} steps in {time.time() - t0:.0f} s -> {path} "
+          f"({path.stat().st_size / 1e6:.1f} MB)")
+    return path
+
+
+def main(names: list[str]) -> int:
+    torch.set_num_threads(THREADS)
+    out = demos_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names or list(DEMOS):
+        if name not in DEMOS:
+            print(f"unknown demo '{name}'; the demos are: {', '.join(DEMOS)}", file=sys.stderr)
+            return 2
+        make(name, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

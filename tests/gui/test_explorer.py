@@ -1,0 +1,177 @@
+"""The latent-space explorer and demo mode, driven as a user drives them."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from ganstudio.training import Trainer
+from tests.conftest import tiny_config
+
+
+@pytest.fixture(scope="module")
+def digits_checkpoint(tmp_path_factory):
+    t = Trainer(tiny_config("digits", model__conditional=True))
+    t.run(3)
+    return t.save_checkpoint(tmp_path_factory.mktemp("ckpt") / "digits")
+
+
+@pytest.fixture
+def explorer(window, qtbot, digits_checkpoint):
+    window.open_checkpoint(str(digits_checkpoint), resume=False)
+    ex = window.explorer
+    qtbot.waitUntil(lambda: ex.ex is not None and ex.image.image() is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: ex.strip.image() is not None and ex.renderer.idle, timeout=30_000)
+    return ex
+
+
+def settle(qtbot, explorer, version=None):
+    version = explorer.image.version if version is None else version
+    qtbot.waitUntil(lambda: explorer.renderer.idle, timeout=20_000)
+    return version
+
+
+def test_opening_a_checkpoint_shows_its_generator_and_settings(window, explorer):
+    assert window.view_tabs.currentWidget() is explorer
+    assert "digits.safetensors" in explorer.findChild(QLabel, "explorerTitle").text()
+    assert len(explorer.sliders) == 8 and explorer.label_choice.count() == 10
+    explorer.show_settings()
+    box = explorer.findChild(object, "explorerSettingsDialog")
+    assert 'source = "digits"' in box.detailedText()
+    box.close()
+
+
+def test_the_strip_shows_every_frame_of_the_path(explorer, qtbot):
+    explorer.frames.setValue(6)
+    qtbot.waitUntil(lambda: explorer.renderer.idle and explorer.strip.image().width() ==
+                    6 * 33 + 1, timeout=20_000)  # 6 frames of 32 px, 1 px apart
+    assert explorer.path_z.shape == (6, 8)
+    explorer.path_kind.setCurrentIndex(explorer.path_kind.findData("lerp"))
+    settle(qtbot, explorer)
+    mid = explorer.path_z[3]
+    assert not np.allclose(mid.norm(), explorer.path_z[0].norm(), rtol=0.02)
+
+
+def test_picking_samples_sets_the_ends_of_the_path(explorer, qtbot):
+    assert explorer.pick_z is not None and explorer.pick.count == 16
+    explorer._picked(5, False)
+    explorer._picked(9, True)
+    settle(qtbot, explorer)
+    assert np.allclose(explorer.path_z[0], explorer.pick_z[5], atol=1e-5)
+    assert np.allclose(explorer.path_z[-1], explorer.pick_z[9], atol=1e-5)
+
+
+def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtbot, tmp_path):
+    explorer.frames.setValue(7)
+    explorer.export_size.setValue(96)
+    settle(qtbot, explorer)
+    path = tmp_path / "walk.gif"
+    explorer.save_gif(str(path))
+    qtbot.waitUntil(path.exists, timeout=30_000)
+    gif = Image.open(path)
+    assert gif.n_frames == 7 and gif.size == (96, 96) and gif.info.get("loop") == 0
+    frames = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        frames.append(np.asarray(gif.convert("RGB")))
+    assert not np.array_equal(frames[0], frames[-1])  # it moves
+
+    explorer.repeat.setCurrentIndex(explorer.repeat.findData("pingpong"))
+    there_and_back = tmp_path / "pingpong.gif"
+    explorer.save_gif(str(there_and_back))
+    qtbot.waitUntil(there_and_back.exists, timeout=30_000)
+    assert Image.open(there_and_back).n_frames == 2 * 7 - 2
+
+
+def test_export_strip_noise_grid_and_picture(explorer, qtbot, tmp_path):
+    explorer.frames.setValue(5)
+    explorer.export_size.setValue(64)
+    settle(qtbot, explorer)
+    targets = {"strip.png": explorer.save_strip, "noise.npy": explorer.save_noise,
+               "grid.png": explorer.save_grid, "one.png": explorer.save_picture}
+    explorer.grid_count.setValue(9)
+    for name, save in targets.items():
+        save(str(tmp_path / name))
+        qtbot.waitUntil((tmp_path / name).exists, timeout=30_000)
+    assert Image.open(tmp_path / "strip.png").size == (5 * 64, 64)
+    assert np.load(tmp_path / "noise.npy").shape == (5, 8)
+    assert Image.open(tmp_path / "grid.png").size == (2 + 3 * 66, 2 + 3 * 66)
+    assert Image.open(tmp_path / "one.png").size == (64, 64)
+
+
+def test_every_label_view_and_truncation_change_the_picture(explorer, qtbot):
+    before = explorer.image.version
+    explorer.view_choice.setCurrentIndex(explorer.view_choice.findData("labels"))
+    qtbot.waitUntil(lambda: explorer.image.version > before and explorer.renderer.idle,
+                    timeout=20_000)
+    assert explorer.image.image().width() == 2 + 5 * 34  # five labels per row
+    explorer.view_choice.setCurrentIndex(0)
+    settle(qtbot, explorer)
+    one = bytes(explorer.image.image().constBits())
+    explorer.psi.setValue(20)
+    qtbot.waitUntil(lambda: explorer.renderer.idle and
+                    bytes(explorer.image.image().constBits()) != one, timeout=20_000)
+    assert explorer.ex.psi == pytest.approx(0.2)
+
+
+def test_playing_the_path_animates_and_stops(explorer, qtbot):
+    explorer.speed.setValue(30)
+    version = explorer.image.version
+    explorer.play_button.click()
+    assert explorer.playing
+    qtbot.waitUntil(lambda: explorer.image.version > version + 5, timeout=20_000)
+    explorer.play_button.click()
+    assert not explorer.playing
+    explorer.walk_button.click()
+    assert explorer.playing and explorer._walking
+    explorer.walk_button.click()
+    assert not explorer.playing
+
+
+def test_large_latents_get_labelled_principal_direction_sliders(window, qtbot, tmp_path):
+    t = Trainer(tiny_config("digits", model__latent_dim=40))
+    t.run(2)
+    path = t.save_checkpoint(tmp_path / "wide")
+    window.open_checkpoint(str(path), resume=False)
+    ex = window.explorer
+    qtbot.waitUntil(lambda: ex.ex is not None and ex.ex.spec.latent_dim == 40, timeout=30_000)
+    assert ex.mode_choice.currentData() == "principal"
+    labels = [ex.sliders_grid.itemAtPosition(i, 0).widget().text() for i in range(10)]
+    assert labels[0] == "Direction 1" and len(ex.sliders) == 10
+    ex.mode_choice.setCurrentIndex(ex.mode_choice.findData("random"))
+    qtbot.waitUntil(lambda: ex.ex.mode == "random", timeout=20_000)
+
+
+def test_demo_mode_enters_and_leaves_full_screen_with_the_keyboard(window, explorer, qtbot):
+    window.show()
+    window.enter_demo_mode()
+    demo = window.demo_window
+    qtbot.waitUntil(lambda: demo.isVisible(), timeout=10_000)
+    assert demo.isFullScreen() and explorer.playing
+    assert "random numbers" in demo.findChild(QLabel, "demoCaption").text()
+    qtbot.keyClick(demo, Qt.Key.Key_Space)
+    assert not explorer.playing
+    qtbot.keyClick(demo, Qt.Key.Key_Space)
+    assert explorer.playing
+    label = explorer.label_choice.currentIndex()
+    qtbot.keyClick(demo, Qt.Key.Key_Up)
+    assert explorer.label_choice.currentIndex() == (label + 1) % 10
+    speed = explorer.speed.value()
+    qtbot.keyClick(demo, Qt.Key.Key_Right)
+    assert explorer.speed.value() > speed
+    qtbot.keyClick(demo, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not demo.isVisible(), timeout=10_000)
+    assert not explorer.playing
+
+
+def test_dropping_a_checkpoint_on_the_window_opens_it(window, qtbot, digits_checkpoint):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(digits_checkpoint))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    # a full checkpoint: the run comes back, paused, ready to continue
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=30_000)
+    assert window.findChild(QComboBox, "datasetChoice").currentData() == "digits"
