@@ -170,12 +170,14 @@ class Exploration:
         pics = self.pictures(zs, labels=torch.arange(k))
         return tile(pics, cols=min(k, 5))
 
-    def sample_grid(self, n: int, seed: int, cols: int | None = None) -> tuple[np.ndarray,
-                                                                                torch.Tensor]:
-        """``n`` random samples (truncated like the current point) and their noise."""
+    def sample_grid(self, n: int, seed: int, cols: int | None = None,
+                    every_label: bool = False) -> tuple[np.ndarray, torch.Tensor]:
+        """``n`` random samples (truncated like the current point) and their noise; with the
+        current label, or with the labels in turn."""
         zs = torch.randn(n, self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
         zs = latent.truncate(zs, self.psi)
-        return tile(self.pictures(zs, labels=self._labels(n) if n > 1 else None), cols), zs
+        labels = self._labels(n) if every_label else None
+        return tile(self.pictures(zs, labels=labels), cols), zs
 
     # --- paths --------------------------------------------------------------------------------
     def path(self, a: torch.Tensor, b: torch.Tensor, frames: int,

@@ -40,7 +40,9 @@ class DemoWindow(QWidget):
         pal.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
         self.setPalette(pal)
         self.setAutoFillBackground(True)
-        self.image = ImageView()
+        # the app's style sheet would colour the labels for a light window: say it here
+        self.setStyleSheet("QLabel { color: #e8eaed; } QLabel#demoHints { color: #8a9099; }")
+        self.image = ImageView(smooth=True)
         self.image.setObjectName("demoImage")
         self.title = QLabel()
         self.title.setObjectName("demoTitle")
@@ -56,7 +58,6 @@ class DemoWindow(QWidget):
         self.hints.setObjectName("demoHints")
         self.hints.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hints.setFont(QFont(self.font().family(), 13))
-        self.hints.setStyleSheet("color: #8a9099;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(40, 30, 40, 24)
         lay.addWidget(self.title)
@@ -74,6 +75,9 @@ class DemoWindow(QWidget):
         labels = "another label" if spec.conditional else "a new wander"
         self.hints.setText(HINTS.format(labels=labels))
         self.image.set_image(self.explorer.image.image())
+        # the screen the explorer is on; setting its geometry also covers desktops with no
+        # window manager to honour showFullScreen
+        self.setGeometry(self.explorer.screen().geometry())
         self.showFullScreen()
         self.activateWindow()
         self.setFocus()

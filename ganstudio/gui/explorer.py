@@ -475,6 +475,7 @@ class LatentExplorer(QWidget):
         if self.ex is not None and index >= 0:
             self.ex.label = index
             self.request_picture()
+            self.request_pick(self.pick_seed)
             self.request_path()
 
     def _psi_changed(self, v: int) -> None:

@@ -147,8 +147,9 @@ def numpy_to_qimage(img: np.ndarray) -> QImage:
 class ImageView(QWidget):
     """Shows one picture as large as fits, keeping its shape, with crisp (unsmoothed) pixels."""
 
-    def __init__(self, parent=None, placeholder: str = ""):
+    def __init__(self, parent=None, placeholder: str = "", smooth: bool = False):
         super().__init__(parent)
+        self.smooth = smooth  # smooth enlargement (demo mode) instead of crisp pixels
         self._image: QImage | None = None
         self.placeholder = placeholder
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -175,7 +176,7 @@ class ImageView(QWidget):
         w, h = self.width(), self.height()
         iw, ih = self._image.width(), self._image.height()
         scale = min(w / iw, h / ih)
-        if scale >= 1:
+        if scale >= 1 and not self.smooth:
             scale = math.floor(scale)  # whole-number zoom keeps pixels square and sharp
         tw, th = iw * scale, ih * scale
         return QRectF((w - tw) / 2, (h - th) / 2, tw, th)
@@ -188,7 +189,7 @@ class ImageView(QWidget):
                 p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                            self.placeholder)
             return
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
         p.drawImage(self.target_rect(), self._image)
 
 
