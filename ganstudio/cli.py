@@ -146,7 +146,7 @@ def cmd_train(args) -> int:
             raise UserError("give --config or --preset, not both")
         cfg, name = _experiment(args)
     if args.threads:
-        torch.set_num_threads(args.threads)
+        cfg.set("training.threads", args.threads)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out).expanduser() if args.out else (Path("runs") / f"{name}-{stamp}")
     if args.resume and not args.out:
@@ -328,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="DIR", help="where to write (default: runs/NAME-TIME)")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE",
                    help="change one setting, e.g. --set optimizer.lr_g=1e-4 (repeatable)")
-    t.add_argument("--threads", type=int, metavar="N", help="processor threads to use")
+    t.add_argument("--threads", type=int, metavar="N", help="processor threads to use (default: "
+                   "automatic; a fixed number makes runs exactly repeatable)")
     t.add_argument("--quiet", action="store_true", help="print only the checkpoint's path")
     t.set_defaults(func=cmd_train)
 

@@ -184,6 +184,10 @@ class TrainingConfig:
     ema: float = option(0.999, "Generator averaging (EMA)", "Samples come from a slowly moving "
                         "average of the generator's weights, which is smoother; 0 = off.",
                         minimum=0.0, exclusive_maximum=1.0, step=0.001)
+    threads: int = option(0, "Processor threads", "How many processor threads training uses. "
+                          "0 = automatic: measures which is fastest and adapts when other "
+                          "programs get busy. Fix a number to repeat a run exactly.",
+                          minimum=0, maximum=256, advanced=True)
     amp: bool = option(False, "Mixed precision", "Faster training on a graphics card with "
                        "16-bit maths (ignored on the processor).", advanced=True)
     sample_every: int = option(500, "Save samples every", "Steps between saved sample pictures "

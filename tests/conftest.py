@@ -16,6 +16,7 @@ def tiny_config(source: str = "ring", **overrides) -> ExperimentConfig:
     cfg.data.source = source
     cfg.training.batch_size = 32
     cfg.training.steps = 20
+    cfg.training.threads = 1  # fixed: runs repeat exactly (see training/threads.py)
     cfg.model.latent_dim = 8
     if cfg.source_info.kind == "image":
         cfg.model.family = "dcgan"

@@ -42,7 +42,9 @@ class _JobWorker(QObject):
 
 
 def _single_threaded_torch() -> None:
-    """Helper threads use one torch thread, leaving the cores to training (gui/worker.py)."""
+    """Helper threads use one torch thread, leaving the cores to training: once a thread has
+    run torch's parallel code, its idle pool slows other threads' torch work (measured here:
+    126 -> 60 steps/s for training beside it). See training/threads.py."""
     import sys
 
     if "torch" in sys.modules:

@@ -11,29 +11,10 @@ the training thread between two steps, answering with a signal.
 
 from __future__ import annotations
 
-import os
 import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-
-
-def set_torch_threads(n: int) -> None:
-    """Torch's thread count for the calling thread.
-
-    Measured here (2 cores, ring preset): once one thread has run torch's parallel code, its idle
-    pool threads slow down every other thread's torch work (126 -> 60 steps/s). So the training
-    thread takes the cores and every other thread (jobs, rendering) works single-threaded;
-    each thread sets this itself, at its start.
-    """
-    import torch
-
-    torch.set_num_threads(max(1, int(n)))
-
-
-def training_threads() -> int:
-    env = os.environ.get("GANSTUDIO_TRAINING_THREADS")
-    return int(env) if env else (os.cpu_count() or 1)
 
 
 def _one_line(e: BaseException) -> str:
@@ -66,7 +47,6 @@ class TrainingWorker(QObject):
         from ganstudio.training import Trainer
         from ganstudio.training.session import TrainingSession
 
-        set_torch_threads(training_threads())
         try:
             progress = lambda done, total, what: self.loading.emit(done, total, what)  # noqa
             trainer = Trainer(config, source=source, progress=progress)

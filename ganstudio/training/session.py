@@ -145,9 +145,12 @@ class TrainingSession:
 
     def run(self) -> str:
         """Loop until stopped; returns the final state ("stopped", "diverged" or "error")."""
+        from ganstudio.training.threads import thread_policy
+
         tr = self.trainer
         target = tr.config.training.steps
         self.budget_reached = bool(target) and tr.steps_done >= target
+        self.tuner = thread_policy(tr.config.training.threads)
         try:
             self.render_picture()
             while not self._stop.is_set():
@@ -165,9 +168,13 @@ class TrainingSession:
                     self._wake.clear()
                     continue
                 self.diverged = False
-                self._set_state("running")
+                if not stepping:  # a single step while paused stays "paused" for the UI
+                    self._set_state("running")
                 try:
-                    self._pending.append(tr.step())
+                    record = tr.step()
+                    self._pending.append(record)
+                    if self.tuner is not None:
+                        self.tuner.after_step(record["step_time"])
                 except TrainingDiverged as e:
                     self._flush()
                     self.diverged = True

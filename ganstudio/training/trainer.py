@@ -237,6 +237,9 @@ class Trainer:
             target = self.steps_done + n
         else:
             target = self.target_steps if self.target_steps > 0 else None
+        from ganstudio.training.threads import thread_policy
+
+        tuner = thread_policy(self.config.training.threads)
         self._stop.clear()
         self.state = "running"
         try:
@@ -249,7 +252,9 @@ class Trainer:
                 if self._stop.is_set():
                     self.state = "stopped"
                     return self.state
-                self.step()
+                record = self.step()
+                if tuner is not None:
+                    tuner.after_step(record["step_time"])
         except TrainingDiverged:
             return self.state
         self.state = "finished"

@@ -48,6 +48,7 @@ NON_DEFAULTS = {
     "training.n_critic": 5,
     "training.ema": 0.0,
     "training.amp": True,
+    "training.threads": 3,
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
 }
