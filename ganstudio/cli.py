@@ -249,11 +249,10 @@ def cmd_sample(args) -> int:
         x = G(z, y)
     if spec.kind == "2d":
         if suffix == ".png":
-            from ganstudio.data.toy2d import Toy2DSource
+            from ganstudio.explore import plane_backdrop
 
-            cfg = ckpt.config.data
-            src = Toy2DSource(cfg.source, noise=cfg.noise, points=cfg.points)
-            save_scatter(x, out, src.bounds, real=src.preview(1000)[0])
+            real, bounds = plane_backdrop(ckpt.config)
+            save_scatter(x, out, bounds, real=real)
         else:
             save_points(x, out)
     else:

@@ -48,6 +48,7 @@ class Exploration:
     label: int = 0
     psi: float = 1.0  # truncation: 1 = none
     seed: int = 0
+    config: object = None  # the ExperimentConfig it was trained with, when known
 
     # --- set-up -------------------------------------------------------------------------------
     @classmethod
@@ -202,18 +203,30 @@ def tile(pictures: list[np.ndarray], cols: int | None = None, padding: int = 2) 
     return image_grid(x, nrow=cols or len(pictures), padding=padding)
 
 
-def open_for_exploring(path: str | Path) -> Exploration:
-    """An exploration of a checkpoint's generator (the averaged one when there is one)."""
+def plane_backdrop(config) -> tuple[np.ndarray, tuple]:
+    """For a 2-D experiment: real points to draw behind generated ones, and the view's box."""
     from ganstudio.data.toy2d import Toy2DSource
+
+    d = config.data
+    src = Toy2DSource(d.source, noise=d.noise, points=d.points)
+    return src.preview(800)[0].numpy(), src.bounds
+
+
+def load_for_exploring(path: str | Path):
+    """(checkpoint, its sampling generator, real points or None, bounds or None)."""
     from ganstudio.training.checkpoint import load_checkpoint, load_generator
 
     ckpt = load_checkpoint(path)
     G, _ = load_generator(ckpt)
     real = bounds = None
     if ckpt.spec.kind == "2d":
-        d = ckpt.config.data
-        src = Toy2DSource(d.source, noise=d.noise, points=d.points)
-        real, bounds = src.preview(800)[0].numpy(), src.bounds
+        real, bounds = plane_backdrop(ckpt.config)
+    return ckpt, G, real, bounds
+
+
+def open_for_exploring(path: str | Path) -> Exploration:
+    """An exploration of a checkpoint's generator (the averaged one when there is one)."""
+    ckpt, G, real, bounds = load_for_exploring(path)
     ex = Exploration.of(G, ckpt.spec, f"{ckpt.path.name}: {ckpt.describe()}", real, bounds)
-    ex.checkpoint = ckpt
+    ex.config = ckpt.config
     return ex

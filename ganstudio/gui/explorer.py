@@ -782,7 +782,7 @@ class LatentExplorer(QWidget):
             self.save_grid(path)
 
     def show_settings(self) -> None:
-        cfg = getattr(self.ex, "config", None)
+        cfg = self.ex.config
         text = cfg.dumps() if cfg is not None else "(not known)"
         box = QMessageBox(QMessageBox.Icon.Information, "Its settings",
                           f"{self.ex.spec.describe()}.\n\nThe experiment it was trained with:",

@@ -847,17 +847,9 @@ class MainWindow(QMainWindow):
             return
 
         def load(progress):
-            from ganstudio.data.toy2d import Toy2DSource
-            from ganstudio.training.checkpoint import load_checkpoint, load_generator
+            from ganstudio.explore import load_for_exploring
 
-            ckpt = load_checkpoint(path)
-            G, _ = load_generator(ckpt)
-            real = bounds = None
-            if ckpt.spec.kind == "2d":
-                d = ckpt.config.data
-                src = Toy2DSource(d.source, noise=d.noise, points=d.points)
-                real, bounds = src.preview(800)[0].numpy(), src.bounds
-            return ckpt, G, real, bounds, resume
+            return (*load_for_exploring(path), resume)
 
         self.jobs.submit("checkpoint", load)
 
