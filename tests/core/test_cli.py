@@ -159,3 +159,12 @@ def test_ctrl_c_stops_cleanly_and_saves_a_resumable_checkpoint(tmp_path):
     resumed = run_cli("train", "--resume", str(ckpt), "--steps", str(stopped_at + 5), "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     assert load_checkpoint(ckpt).steps_done == stopped_at + 5
+
+
+def test_explore_and_gui_commands_open_the_window_with_the_checkpoint():
+    from ganstudio.cli import build_parser, cmd_gui
+
+    args = build_parser().parse_args(["explore", "run.safetensors"])
+    assert args.func is cmd_gui and args.explore and args.checkpoint == "run.safetensors"
+    args = build_parser().parse_args(["gui", "run.safetensors"])
+    assert args.func is cmd_gui and not getattr(args, "explore", False)
