@@ -32,6 +32,11 @@ FIXED_SAMPLES = 64  # the fixed noise behind sample grids, so progress is seen o
 Callback = Callable[[dict], None]
 
 
+def _requires_grad(params: list[torch.Tensor], on: bool) -> None:
+    for p in params:
+        p.requires_grad_(on)
+
+
 class TrainingDiverged(RuntimeError):
     """A loss or gradient became NaN or infinite; the weights are those before that step."""
 
@@ -57,6 +62,12 @@ class Trainer:
             self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
         self.opt_g = self._optimizer(self.G, self.config.optimizer.lr_g)
         self.opt_d = self._optimizer(self.D, self.config.optimizer.lr_d)
+        # walking the module tree costs more than the small ops of a 2-D step: list once
+        self._g_params = list(self.G.parameters())
+        self._d_params = list(self.D.parameters())
+        self._ema_pairs = None if self.ema is None else (
+            list(self.ema.parameters()), self._g_params,
+            list(zip(self.ema.buffers(), self.G.buffers())))
         # every random number of training comes from here (noise, labels, augmentation...)
         self.rng = torch.Generator(device=self.device).manual_seed(t.seed + 1)
         fixed = torch.Generator().manual_seed(t.seed + 2)
@@ -160,13 +171,13 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.get_total_norm(
-            [p.grad for p in self.D.parameters() if p.grad is not None])
+            [p.grad for p in self._d_params if p.grad is not None])
         self._check("discriminator", loss, grad_norm)
         self.opt_d.step()
         if lc.name == "wgan":  # Arjovsky et al. 2017: keep the critic Lipschitz by clipping
             with torch.no_grad():
-                for p in self.D.parameters():
-                    p.clamp_(-lc.clip, lc.clip)
+                torch._foreach_clamp_min_(self._d_params, -lc.clip)
+                torch._foreach_clamp_max_(self._d_params, lc.clip)
         shown = losses.displayed_score
         return (loss.detach(), shown(lc.name, s_real.detach()).mean(),
                 shown(lc.name, s_fake.detach()).mean(), grad_norm, penalty.detach())
@@ -174,7 +185,7 @@ class Trainer:
     def _g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         name = self.config.loss.name
         z, y = self._noise(self.config.training.batch_size)
-        self.D.requires_grad_(False)  # no use computing D's gradients here
+        _requires_grad(self._d_params, False)  # no use computing D's gradients here
         try:
             with self._autocast():
                 score = self.D(self._seen_by_d(self.G(z, y)), y).float()
@@ -182,9 +193,9 @@ class Trainer:
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
         finally:
-            self.D.requires_grad_(True)
+            _requires_grad(self._d_params, True)
         grad_norm = torch.nn.utils.get_total_norm(
-            [p.grad for p in self.G.parameters() if p.grad is not None])
+            [p.grad for p in self._g_params if p.grad is not None])
         self._check("generator", loss, grad_norm)
         self.opt_g.step()
         self._update_ema()
@@ -198,16 +209,19 @@ class Trainer:
         # random initial weights along for thousands of steps
         n = self.steps_done
         decay = min(self.config.training.ema, (1 + n) / (10 + n))
-        torch._foreach_lerp_(list(self.ema.parameters()), list(self.G.parameters()), 1 - decay)
-        for be, b in zip(self.ema.buffers(), self.G.buffers()):
+        ema_params, g_params, buffers = self._ema_pairs
+        torch._foreach_lerp_(ema_params, g_params, 1 - decay)
+        for be, b in buffers:
             be.copy_(b)
 
     def step(self) -> dict:
         """One training step (n_critic D updates, one G update); returns its record."""
         with self.lock:
             t0 = time.perf_counter()
-            self.G.train()
-            self.D.train()
+            if not self.G.training:  # sampling may have left them in eval mode
+                self.G.train()
+            if not self.D.training:
+                self.D.train()
             n_critic = self.config.training.n_critic
             for _ in range(n_critic):
                 d_loss, d_real, d_fake, d_gn, penalty = self._d_step()
