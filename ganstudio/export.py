@@ -1,4 +1,5 @@
-"""Pictures and files out of GAN Studio: sample grids, 2-D scatter plots, point files, GIFs.
+"""Pictures and files out of GAN Studio: sample grids, 2-D scatter plots, point files, GIF and
+MP4 animations.
 
 Core code (no Qt): the command line and the GUI both write through these.
 """
@@ -156,3 +157,59 @@ def save_gif(frames: Sequence[np.ndarray | Image.Image], path: str | os.PathLike
     if loop:
         kw["loop"] = 0
     return save_pil(images[0], Path(path), **kw)
+
+
+VIDEO_SUFFIXES = (".mp4",)
+ANIMATION_SUFFIXES = (".gif",) + VIDEO_SUFFIXES
+
+
+def save_video(frames: Sequence[np.ndarray | Image.Image], path: str | os.PathLike, *,
+               fps: float = 24.0, quality: int = 18,
+               progress: Callable[[int, int], None] | None = None) -> Path:
+    """An H.264 MP4 of uint8 (H, W, 3) frames, through PyAV's bundled FFmpeg.
+
+    Unlike a GIF it keeps every colour and stays small for long walks; it plays everywhere
+    (browsers, slides, phones) because it uses the common yuv420p format, which wants even
+    sides, so odd-sized frames get one edge column or row repeated. ``quality`` is x264's CRF:
+    lower is better; 18 looks lossless to most eyes.
+    """
+    import av
+    from fractions import Fraction
+
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    first = np.asarray(frames[0].convert("RGB") if isinstance(frames[0], Image.Image)
+                       else frames[0])
+    h, w = first.shape[:2]
+    H, W = h + h % 2, w + w % 2
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as box:
+        stream = box.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"crf": str(quality)}
+        for i, f in enumerate(frames):
+            a = np.asarray(f.convert("RGB") if isinstance(f, Image.Image) else f, np.uint8)
+            if a.shape[:2] != (h, w):
+                raise ValueError(f"frame {i + 1} is {a.shape[1]}x{a.shape[0]}, "
+                                 f"the first was {w}x{h}")
+            if (H, W) != (h, w):
+                a = np.pad(a[..., :3], ((0, H - h), (0, W - w), (0, 0)), mode="edge")
+            for packet in stream.encode(av.VideoFrame.from_ndarray(
+                    np.ascontiguousarray(a[..., :3]), format="rgb24")):
+                box.mux(packet)
+            if progress:
+                progress(i + 1, len(frames))
+        for packet in stream.encode():  # flush the encoder's delayed frames
+            box.mux(packet)
+    return atomic_write_bytes(Path(path), buf.getvalue())
+
+
+def save_animation(frames: Sequence[np.ndarray | Image.Image], path: str | os.PathLike, *,
+                   fps: float = 12.0, progress: Callable[[int, int], None] | None = None) -> Path:
+    """A GIF or an MP4, by the file's extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return save_video(frames, path, fps=fps, progress=progress)
+    if suffix == ".gif":
+        return save_gif(frames, path, fps=fps, progress=progress)
+    raise ValueError(f"an animation can be saved as .gif or .mp4, not {suffix or 'no extension'}")

@@ -8,6 +8,7 @@ stay smooth; exports run as background jobs with a progress bar.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -310,7 +311,8 @@ class LatentExplorer(QWidget):
             ("Save the path as a strip...", "explorerSaveStrip",
              "Every frame of the path side by side, as PNG", self.save_strip_dialog),
             ("Save the path as an animation...", "explorerSaveGif",
-             "An animated GIF of the path (or of the wander)", self.save_gif_dialog),
+             "An animated GIF or MP4 video of the path (or of the wander)",
+             self.save_gif_dialog),
             ("Save the path's noise...", "explorerSaveNoise",
              "The noise of every frame, one row each, as a NumPy .npy file",
              self.save_noise_dialog),
@@ -624,7 +626,11 @@ class LatentExplorer(QWidget):
     # --- saving -------------------------------------------------------------------------------
     def _ask_path(self, title: str, name: str, pattern: str) -> str | None:
         start = str(Path.home() / name)
-        path, _ = QFileDialog.getSaveFileName(self, title, start, pattern)
+        path, chosen = QFileDialog.getSaveFileName(self, title, start, pattern)
+        if path and not Path(path).suffix:
+            # typed without an extension: take the one of the chosen file type
+            m = re.search(r"\*(\.\w+)", chosen or pattern)
+            path += m.group(1) if m else ""
         return path or None
 
     def _run_export(self, what: str, fn) -> None:
@@ -711,7 +717,8 @@ class LatentExplorer(QWidget):
             self.save_strip(path)
 
     def save_gif(self, path: str) -> None:
-        from ganstudio.export import fit_picture, save_gif
+        """Save the path (or the wander) as an animation: a GIF or an MP4, by the extension."""
+        from ganstudio.export import fit_picture, save_animation
 
         ex, size = self.ex.copy(), self.export_size.value()
         zs = self.anim_z if (self.playing and self._walking) else self.path_z
@@ -725,14 +732,15 @@ class LatentExplorer(QWidget):
                 progress(len(frames), 2 * len(zs), "Drawing frames")
             if pingpong:
                 frames = frames + frames[-2:0:-1]
-            return save_gif(frames, path, fps=fps,
-                            progress=lambda d, t: progress(len(zs) + d * len(zs) // t,
-                                                           2 * len(zs), "Writing"))
+            return save_animation(frames, path, fps=fps,
+                                  progress=lambda d, t: progress(len(zs) + d * len(zs) // t,
+                                                                 2 * len(zs), "Writing"))
 
         self._run_export("Saving the animation", job)
 
     def save_gif_dialog(self) -> None:
-        path = self._ask_path("Save animation", "path.gif", "Animated GIF (*.gif)")
+        path = self._ask_path("Save animation", "path.gif",
+                              "Animated GIF (*.gif);;MP4 video (*.mp4)")
         if path:
             self.save_gif(path)
 

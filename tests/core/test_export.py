@@ -7,7 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganstudio.export import (FAKE_COLOUR, REAL_COLOUR, image_grid, save_gif, save_image_grid,
+from ganstudio.export import (FAKE_COLOUR, REAL_COLOUR, image_grid, save_animation, save_gif,
+                              save_image_grid, save_video,
                               save_points, save_scatter, scatter_image, to_uint8_images)
 
 
@@ -285,3 +286,43 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path, monke
         save_points(np.zeros((5, 2)), path)
     assert path.read_bytes() == before
     assert files_in(tmp_path) == ["p.npy"]
+
+
+def decode_video(path) -> tuple[list[np.ndarray], float]:
+    import av
+
+    with av.open(str(path)) as box:
+        rate = float(box.streams.video[0].average_rate)
+        return [f.to_ndarray(format="rgb24") for f in box.decode(video=0)], rate
+
+
+def test_mp4_plays_back_every_frame_in_its_colour_and_speed(tmp_path):
+    big = [np.kron(f, np.ones((4, 4, 1), np.uint8)) for f in frames(6)]  # 120 x 80
+    calls = []
+    path = save_video(big, tmp_path / "walk.mp4", fps=8, progress=lambda d, t: calls.append(d))
+    assert calls == [1, 2, 3, 4, 5, 6]
+    decoded, rate = decode_video(path)
+    assert rate == 8 and len(decoded) == 6
+    for got, colour in zip(decoded, COLOURS * 2):
+        assert got.shape == (80, 120, 3)
+        assert np.abs(got[40, 60].astype(int) - colour).max() <= 12  # lossy, but that colour
+
+
+def test_mp4_of_odd_sized_frames_keeps_the_picture_and_pads_one_pixel(tmp_path):
+    odd = [np.kron(f, np.ones((3, 3, 1), np.uint8))[:59, :89] for f in frames(3)]  # 89 x 59
+    decoded, _ = decode_video(save_video(odd, tmp_path / "odd.mp4"))
+    assert len(decoded) == 3 and decoded[0].shape == (60, 90, 3)
+
+
+def test_mp4_refuses_frames_of_different_sizes_and_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="frame 2 is 10x10, the first was 30x20"):
+        save_video([frames(1)[0], np.zeros((10, 10, 3), np.uint8)], tmp_path / "bad.mp4")
+    assert files_in(tmp_path) == []
+
+
+def test_animation_format_follows_the_extension(tmp_path):
+    with Image.open(save_animation(frames(3), tmp_path / "a.gif")) as im:
+        assert im.format == "GIF" and im.n_frames == 3
+    assert len(decode_video(save_animation(frames(3), tmp_path / "a.mp4"))[0]) == 3
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4, not \.avi"):
+        save_animation(frames(3), tmp_path / "a.avi")

@@ -85,6 +85,25 @@ def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtb
     assert Image.open(there_and_back).n_frames == 2 * 7 - 2
 
 
+def test_export_the_path_as_an_mp4_video(explorer, qtbot, tmp_path):
+    import av
+
+    explorer.frames.setValue(9)
+    explorer.export_size.setValue(64)
+    settle(qtbot, explorer)
+    path = tmp_path / "walk.mp4"
+    explorer.save_gif(str(path))
+    qtbot.waitUntil(path.exists, timeout=30_000)
+    with av.open(str(path)) as box:
+        decoded = [f.to_ndarray(format="rgb24") for f in box.decode(video=0)]
+    assert len(decoded) == 9 and decoded[0].shape == (64, 64, 3)
+    from ganstudio.export import fit_picture
+
+    expected = [fit_picture(p, 64) for p in explorer.ex.pictures(explorer.path_z)]
+    for got, want in zip(decoded, expected):  # the path's pictures, through a lossy codec
+        assert np.abs(got.astype(int) - want.reshape(64, 64, -1)).mean() < 4
+
+
 def test_export_strip_noise_grid_and_picture(explorer, qtbot, tmp_path):
     explorer.frames.setValue(5)
     explorer.export_size.setValue(64)

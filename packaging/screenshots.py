@@ -1,0 +1,118 @@
+"""Take the README's screenshots of the real window, as a user sees it.
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python packaging/screenshots.py [NAME ...]
+
+NAME is any of: ring, shapes, explorer (the explorer, an interpolation strip and demo mode on
+the bundled digits demo; run packaging/make_demos.py first). Each trains or loads for real and
+grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
+offscreen platform draws no window frame and cannot grab the screen.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+
+OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
+SIZE = (1280, 800)
+
+
+class Session:
+    def __init__(self, theme: str = "light"):
+        from ganstudio.gui import MainWindow
+        from ganstudio.gui.theme import apply_theme
+
+        self.app = QApplication.instance() or QApplication([])
+        apply_theme(self.app, theme)
+        self.w = MainWindow()
+        self.w.ask_close = lambda: "discard"
+        self.w.resize(*SIZE)
+        self.w.move(0, 0)
+        self.w.show()
+        self.wait(20, lambda: self.w.engine_ready)
+
+    def wait(self, seconds: float, until=None) -> None:
+        t0 = time.time()
+        while time.time() - t0 < seconds:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+            if until is not None and until():
+                return
+
+    def grab(self, name: str) -> None:
+        self.wait(1.0)
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / f"{name}.png"
+        self.app.primaryScreen().grabWindow(0).copy(0, 0, *SIZE).save(str(path))
+        print(f"{path} ({path.stat().st_size // 1024} KB)")
+
+    def train(self, preset: str, seconds: float, until_step: int) -> None:
+        self.w.load_preset(preset)
+        self.wait(2)
+        self.w.train()
+        self.wait(seconds, lambda: self.w._last_step >= until_step)
+
+    def close(self) -> None:
+        self.w.stop()
+        self.wait(10, lambda: self.w.run_state in ("idle", "stopped", "finished"))
+        self.w.close()
+        self.wait(1)
+
+
+def ring(s: Session) -> None:
+    s.train("ring", 120, 4000)
+    s.w.settings_tabs.setCurrentIndex(2)
+    s.grab("ring")
+
+
+def shapes(s: Session) -> None:
+    s.train("shapes", 360, 3000)
+    s.w.settings_tabs.setCurrentIndex(0)
+    s.grab("shapes")
+
+
+def explorer(s: Session) -> None:
+    from ganstudio.training.demos import list_demos
+
+    demos = dict((Path(p).stem, p) for _, p in list_demos())
+    if "digits" not in demos:
+        sys.exit("no bundled digits demo: run packaging/make_demos.py first")
+    s.w.view_tabs.setCurrentWidget(s.w.explorer)
+    s.w.open_checkpoint(demos["digits"], resume=False)
+    ex = s.w.explorer
+    s.wait(30, lambda: ex.ex is not None and ex.renderer.idle)
+    s.wait(2)
+    s.grab("explorer")
+    ex.tabs.setCurrentIndex(1)
+    ex.frames.setValue(10)
+    s.wait(3, lambda: ex.renderer.idle)
+    s.grab("interpolation")
+    s.w.enter_demo_mode()
+    s.wait(4)
+    s.grab("demo")
+    s.w.demo_window.leave()
+    s.wait(1)
+
+
+SHOTS = {"ring": ring, "shapes": shapes, "explorer": explorer}
+
+
+def main(names: list[str]) -> int:
+    for name in names or list(SHOTS):
+        if name not in SHOTS:
+            print(f"unknown screenshot '{name}'; choose from {', '.join(SHOTS)}", file=sys.stderr)
+            return 2
+        s = Session()
+        try:
+            SHOTS[name](s)
+        finally:
+            s.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
