@@ -500,12 +500,28 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            # mkstemp makes the file private (0600); a saved picture or checkpoint should get
+            # the permissions any other program's file would: the old file's, or the umask's
+            try:
+                mode = path.stat().st_mode & 0o777
+            except OSError:
+                mode = 0o666 & ~_UMASK
+            os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._elapsed = 0.0
         self._target = 0
         self._last_step = 0
+        self._explorer_asked = False  # has the user opened a model for the explorer yet?
         self._explorer_step = -1
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -656,7 +657,8 @@ class MainWindow(QMainWindow):
         if tr is not None and self._explorer_step != self._last_step and \
                 self.run_state not in ("starting", "idle"):
             self.explore_current_run()
-        elif tr is None and self.explorer.ex is None and self.engine_ready:
+        elif tr is None and self.explorer.ex is None and self.engine_ready and \
+                not self._explorer_asked:
             demos = list_demos()  # first visit, nothing trained yet: a demo model to play with
             if demos:
                 self.open_checkpoint(demos[0][1], resume=False)
@@ -845,6 +847,7 @@ class MainWindow(QMainWindow):
         the run is restored, paused, ready to continue."""
         if resume and self._refuse_while_running("open a checkpoint"):
             return
+        self._explorer_asked = True  # a model is on its way: no demo model in its place
 
         def load(progress):
             from ganstudio.explore import load_for_exploring

@@ -50,6 +50,13 @@ class _Smoother:
         return out
 
 
+def legend_brush(background) -> pg.QtGui.QBrush:
+    """The plot's background, slightly see-through: the legend stays readable over busy curves."""
+    colour = pg.mkColor(background)
+    colour.setAlpha(215)
+    return pg.mkBrush(colour)
+
+
 def _plot(object_name: str, title: str, y_label: str) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setObjectName(object_name)
@@ -81,7 +88,8 @@ class MetricsPlots(QWidget):
         for p in ("score", "grad"):
             self.plots[p].setXLink(self.plots["loss"])
         self.curves: dict[str, pg.PlotDataItem] = {}
-        legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2)
+        legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2,
+                                  brush=legend_brush(pg.getConfigOption("background")))
                    for k, p in self.plots.items()}
         for key, name, colour, plot in SERIES:
             smoothed_too = key in SMOOTHED

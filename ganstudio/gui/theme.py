@@ -60,6 +60,10 @@ def restyle_plots(root, name: str) -> None:
     c = THEMES.get(name, _LIGHT)
     for w in root.findChildren(pg.PlotWidget):
         w.setBackground(c["plot_bg"])
+        if w.getPlotItem().legend is not None:
+            from ganstudio.gui.plots import legend_brush
+
+            w.getPlotItem().legend.setBrush(legend_brush(c["plot_bg"]))
         for axis in ("left", "bottom"):
             ax = w.getPlotItem().getAxis(axis)
             ax.setPen(c["plot_fg"])

@@ -176,7 +176,7 @@ class ImageView(QWidget):
         w, h = self.width(), self.height()
         iw, ih = self._image.width(), self._image.height()
         scale = min(w / iw, h / ih)
-        if scale >= 1 and not self.smooth:
+        if scale >= 2 and not self.smooth:
             scale = math.floor(scale)  # whole-number zoom keeps pixels square and sharp
         tw, th = iw * scale, ih * scale
         return QRectF((w - tw) / 2, (h - th) / 2, tw, th)
@@ -189,8 +189,12 @@ class ImageView(QWidget):
                 p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                            self.placeholder)
             return
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth)
-        p.drawImage(self.target_rect(), self._image)
+        target = self.target_rect()
+        # between 1x and 2x a whole-number zoom would waste up to half the space, and uneven
+        # nearest-neighbour pixels look ragged: enlarge smoothly there instead
+        whole = target.width() % self._image.width() == 0
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth or not whole)
+        p.drawImage(target, self._image)
 
 
 def set_combo_data(combo, value) -> None:

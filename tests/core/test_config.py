@@ -551,6 +551,18 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temp_file(tmp_path):
     assert os.listdir(tmp_path) == ["exp.toml"]
 
 
+def test_atomic_write_gives_new_files_the_usual_permissions_and_keeps_old_ones(tmp_path):
+    fresh = atomic_write_text(tmp_path / "new.toml", "x")
+    plain = tmp_path / "plain.toml"
+    plain.write_text("x", encoding="utf-8")  # what any other program would have made
+    assert fresh.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 != 0o600
+    kept = tmp_path / "private.toml"
+    kept.write_text("old", encoding="utf-8")
+    kept.chmod(0o640)
+    atomic_write_text(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
 def test_atomic_write_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
     path = tmp_path / "exp.toml"
     path.write_text("old", encoding="utf-8")
