@@ -2,8 +2,8 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python packaging/screenshots.py [NAME ...]
 
-NAME is any of: ring, shapes, explorer (the explorer, an interpolation strip and demo mode on
-the bundled digits demo; run packaging/make_demos.py first). Each trains or loads for real and
+NAME is any of: ring, shapes, explorer (the explorer and demo mode on the bundled digits demo,
+an interpolation on the fashion-mnist one; run packaging/make_demos.py first). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -79,14 +79,17 @@ def explorer(s: Session) -> None:
     from ganstudio.training.demos import list_demos
 
     demos = dict((Path(p).stem, p) for _, p in list_demos())
-    if "digits" not in demos:
-        sys.exit("no bundled digits demo: run packaging/make_demos.py first")
+    if not {"digits", "fashion-mnist"} <= set(demos):
+        sys.exit("the digits and fashion-mnist demos are missing: run packaging/make_demos.py")
     s.w.view_tabs.setCurrentWidget(s.w.explorer)
     s.w.open_checkpoint(demos["digits"], resume=False)
     ex = s.w.explorer
     s.wait(30, lambda: ex.ex is not None and ex.renderer.idle)
     s.wait(2)
     s.grab("explorer")
+    # a path between two clothes: more change along the way than between two drawn digits
+    s.w.open_checkpoint(demos["fashion-mnist"], resume=False)
+    s.wait(30, lambda: ex.ex is not None and "Fashion" in ex.ex.title and ex.renderer.idle)
     ex.tabs.setCurrentIndex(1)
     ex.frames.setValue(10)
     s.wait(3, lambda: ex.renderer.idle)

@@ -20,9 +20,9 @@ def explanation(spec) -> str:
     if spec.kind == "2d":
         return ("The orange dot is made by the generator from a handful of random numbers. As "
                 "the numbers drift, it travels over what it learned: the grey clusters.")
-    what = "pictures" if not spec.conditional else "pictures of the label shown"
-    return (f"Nobody drew these {what}: a generator invents each one from a handful of random "
-            "numbers. As the numbers drift, the picture changes smoothly.")
+    asked = ", asked for the kind named above" if spec.conditional else ""
+    return (f"Nobody drew this picture: a generator invents it from a handful of random "
+            f"numbers{asked}. As the numbers drift, the picture changes smoothly.")
 
 
 class DemoWindow(QWidget):
@@ -86,7 +86,7 @@ class DemoWindow(QWidget):
     def _label_title(self) -> str:
         ex = self.explorer.ex
         if ex.spec.conditional:
-            return f"Label: {ex.spec.label_names[ex.label]}"
+            return f"Asked for: {ex.spec.label_names[ex.label]}"
         return "A generator, wandering through its noise"
 
     def _mirror(self, result) -> None:
