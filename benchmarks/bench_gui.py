@@ -37,7 +37,7 @@ def child_env() -> dict:
     return env
 
 
-def measure_window(preset: str, seconds: float) -> dict:
+def measure_window(preset: str, seconds: float, threads: int = 0) -> dict:
     import numpy as np
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -60,6 +60,7 @@ def measure_window(preset: str, seconds: float) -> dict:
     spin(lambda: w.engine_ready)
     w.load_preset(preset)
     w.config.training.steps = 0
+    w.config.training.threads = threads
     spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
     ticks: list[float] = []
     timer = QTimer(interval=10)
@@ -86,13 +87,14 @@ def measure_window(preset: str, seconds: float) -> dict:
                 ticks=len(ticks))
 
 
-def measure_headless(preset: str, seconds: float) -> dict:
+def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
     from ganstudio.cli import _MetricsLog, _Progress
     from ganstudio.presets import load_preset
     from ganstudio.training import Trainer
 
     cfg = load_preset(preset)
     cfg.training.steps = 0
+    cfg.training.threads = threads
     t = Trainer(cfg)
     out = Path(tempfile.mkdtemp())
     bar, log = _Progress(t, quiet=False), _MetricsLog(out / "metrics.csv", append=False)
@@ -126,10 +128,11 @@ def measure_startup() -> dict:
     return dict(shown_at=shown["t"])
 
 
-def run_child(kind: str, preset: str, seconds: float) -> dict:
+def run_child(kind: str, preset: str, seconds: float, threads: int = 0) -> dict:
     t_launch = time.time()
     proc = subprocess.run([sys.executable, __file__, "--child", kind, "--preset", preset,
-                           "--seconds", str(seconds)], capture_output=True, text=True,
+                           "--seconds", str(seconds), "--threads", str(threads)],
+                          capture_output=True, text=True,
                           env=child_env(), timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
@@ -145,12 +148,14 @@ def main() -> int:
     p.add_argument("--preset", default="ring")
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--threads", type=int, default=0,
+                   help="training.threads for both (0 = automatic, as users get it)")
     args = p.parse_args()
     if args.child == "window":
-        print(json.dumps(measure_window(args.preset, args.seconds)))
+        print(json.dumps(measure_window(args.preset, args.seconds, args.threads)))
         return 0
     if args.child == "headless":
-        print(json.dumps(measure_headless(args.preset, args.seconds)))
+        print(json.dumps(measure_headless(args.preset, args.seconds, args.threads)))
         return 0
     if args.child == "startup":
         print(json.dumps(measure_startup()))
@@ -158,13 +163,14 @@ def main() -> int:
 
     headless, window = [], []
     for _ in range(args.repeats):  # alternate, so drift hits both
-        headless.append(run_child("headless", args.preset, args.seconds))
-        window.append(run_child("window", args.preset, args.seconds))
+        headless.append(run_child("headless", args.preset, args.seconds, args.threads))
+        window.append(run_child("window", args.preset, args.seconds, args.threads))
     startups = sorted(run_child("startup", args.preset, 0)["startup_s"] for _ in range(3))
     h = statistics.median(r["steps_per_s"] for r in headless)
     w = statistics.median(r["steps_per_s"] for r in window)
     worst = max(window, key=lambda r: r["gap_p99"])
-    print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} runs each")
+    print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} runs each, "
+          f"threads {args.threads or 'automatic'}")
     print(f"| headless steps/s | window steps/s | ratio | UI gap p50 / p99 / max (ms) | "
           f"start-up to window (s) |")
     print("| ---: | ---: | ---: | ---: | ---: |")

@@ -141,7 +141,8 @@ class PlanePanel(QWidget):
         self.last = None
         from ganstudio.gui.widgets import ThrottledRedraw
 
-        self.throttle = ThrottledRedraw(self, self._redraw, [self.view.viewport()], min_interval=0.25)
+        self.throttle = ThrottledRedraw(self, [(self._redraw, self.view.viewport())],
+                                        min_interval=0.25)
 
     def show_view(self, view) -> None:
         self.last = view

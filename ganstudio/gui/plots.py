@@ -87,6 +87,9 @@ class MetricsPlots(QWidget):
         self.plots["grad"].setLabel("bottom", "training step")
         for p in ("score", "grad"):
             self.plots[p].setXLink(self.plots["loss"])
+            # only the loss plot sizes the shared x axis: new data in the others then leaves the
+            # range alone instead of making every linked plot paint twice
+            self.plots[p].enableAutoRange(x=False)
         self.curves: dict[str, pg.PlotDataItem] = {}
         legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2,
                                   brush=legend_brush(pg.getConfigOption("background")))
@@ -127,8 +130,11 @@ class MetricsPlots(QWidget):
             self._cursors[name] = line
             p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
         self.set_loss_kind("nonsaturating")
-        self.throttle = ThrottledRedraw(self, self._redraw, lambda: [p.viewport() for p in
-                                                               self.plots.values()])
+        # one plot per turn of the event loop: each repaint is short, the UI never stutters.
+        # The loss plot goes last: it moves the shared x axis, which repaints the others anyway
+        self.throttle = ThrottledRedraw(self, [
+            (lambda plot=plot: self._redraw(plot), self.plots[plot].viewport())
+            for plot in ("score", "grad", "loss")])
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
         c = self.plots[plot].plot(name=name, pen=pen)
@@ -170,18 +176,20 @@ class MetricsPlots(QWidget):
         self.history.clear()
         self.smoothed.clear()
         self._smoothers = {k: _Smoother() for k in SMOOTHED}
-        self.throttle.timer.stop()
+        self.throttle.stop()
         self._redraw()
         self.readout.setText(" ")
 
-    def _redraw(self) -> None:
+    def _redraw(self, only: str | None = None) -> None:
+        """Give the curves of one plot (or of all) the data received so far."""
         x = self.history.column("step")
-        for key, name, *_ in SERIES:
-            self.curves[name].setData(x, self.history.column(key))
         xs = self.smoothed.column("step")
-        for key in SMOOTHED:
-            name = next(n for k, n, *_ in SERIES if k == key) + " (smoothed)"
-            self.curves[name].setData(xs, self.smoothed.column(key))
+        for key, name, _, plot in SERIES:
+            if only is not None and plot != only:
+                continue
+            self.curves[name].setData(x, self.history.column(key))
+            if key in SMOOTHED:
+                self.curves[name + " (smoothed)"].setData(xs, self.smoothed.column(key))
 
     def curve(self, name: str) -> pg.PlotDataItem:
         return self.curves[name]
