@@ -174,7 +174,7 @@ class OptimizerConfig:
 class TrainingConfig:
     batch_size: int = option(256, "Batch size", "Samples in each training step.",
                              minimum=1, maximum=65536)
-    steps: int = option(10000, "Steps", "How many training steps to run (0 = until you stop "
+    steps: int = option(6000, "Steps", "How many training steps to run (0 = until you stop "
                         "it).", minimum=0, maximum=100_000_000)
     seed: int = option(0, "Seed", "Makes a run repeatable: the same seed gives the same run.",
                        minimum=0, maximum=2**31 - 1)
