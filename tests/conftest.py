@@ -29,6 +29,25 @@ def tiny_config(source: str = "ring", **overrides) -> ExperimentConfig:
     return cfg
 
 
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """Tests never reach the internet: a connection to anywhere but this machine fails at once,
+    as it does offline. (The download tests replace torchvision's data set classes by fakes;
+    this makes sure nothing slips past them.)"""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") \
+                and self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"tests may not use the internet (tried {host})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
 @pytest.fixture
 def make_config():
     return tiny_config

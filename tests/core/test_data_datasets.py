@@ -469,3 +469,10 @@ def test_fit_size_resizes_and_centre_crops():
     flat = torch.full((1, 1, 28, 28), 77, dtype=torch.uint8)
     assert (fit_size(flat, 64) == 77).all()
     assert fit_size(flat, 28) is flat
+
+
+def test_the_test_suite_cannot_reach_the_internet():
+    import socket
+
+    with pytest.raises(OSError, match="may not use the internet"):
+        socket.create_connection(("203.0.113.1", 80), timeout=1)
