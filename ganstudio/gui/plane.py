@@ -9,6 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from ganstudio.gui.plotpaint import light_axes
+
 REAL_BRUSH = (90, 90, 100, 150)
 FAKE_BRUSH = (238, 110, 30, 220)
 ARROW_PEN = (200, 70, 20, 200)
@@ -31,6 +33,7 @@ class PlaneWidget(pg.PlotWidget):
         super().__init__(parent)
         self.setAspectLocked(True)
         self.showGrid(x=True, y=True, alpha=0.12)
+        light_axes(self)
         self.setMenuEnabled(False)
         self.heat = pg.ImageItem(axisOrder="row-major")
         self.heat.setLookupTable(heat_colormap().getLookupTable(0.0, 1.0, 256))
@@ -141,7 +144,7 @@ class PlanePanel(QWidget):
         self.last = None
         from ganstudio.gui.widgets import ThrottledRedraw
 
-        self.throttle = ThrottledRedraw(self, [(self._redraw, self.view.viewport())],
+        self.throttle = ThrottledRedraw(self, [(self._redraw, self.view)],
                                         min_interval=0.25)
 
     def show_view(self, view) -> None:

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from ganstudio.gui.plotpaint import light_axes, light_curve
 from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import History
 
@@ -68,6 +69,7 @@ def _plot(object_name: str, title: str, y_label: str) -> pg.PlotWidget:
     w.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
     w.setMinimumHeight(110)
     w.setMinimumWidth(280)
+    light_axes(w)
     return w
 
 
@@ -130,17 +132,13 @@ class MetricsPlots(QWidget):
             self._cursors[name] = line
             p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
         self.set_loss_kind("nonsaturating")
-        # one plot per turn of the event loop: each repaint is short, the UI never stutters.
-        # The loss plot goes last: it moves the shared x axis, which repaints the others anyway
+        # all three in one go, each painted once: the loss plot first, as it moves the shared
+        # x axis (drawn one per turn of the event loop, the linked axis made each paint twice)
         self.throttle = ThrottledRedraw(self, [
-            (lambda plot=plot: self._redraw(plot), self.plots[plot].viewport())
-            for plot in ("score", "grad", "loss")])
+            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad")])])
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
-        c = self.plots[plot].plot(name=name, pen=pen)
-        c.setDownsampling(auto=True, method="peak")
-        c.setClipToView(True)
-        return c
+        return light_curve(self.plots[plot].plot(name=name, pen=pen))
 
     def set_loss_kind(self, loss_name: str) -> None:
         """D's scores are probabilities for the original GAN losses, raw values otherwise."""

@@ -212,17 +212,16 @@ class ThrottledRedraw:
 
     Data may arrive 20 times a second; repainting plots that often costs the UI thread (and,
     through the GIL, training) far more than anyone can see. ``request()`` marks the views dirty;
-    the redraw runs on a timer. ``parts`` are (update, widget) pairs: each part's update runs and
-    its widget is repainted at once (so the cost can be measured), one part per turn of the event
-    loop, so no single UI event is long (measured: three plots in one go held the UI thread
-    22 ms; one at a time, under 10 ms each). The next interval keeps painting under ``share``
-    of the time.
+    the redraw runs on a timer. ``parts`` are (update, views) pairs: each part's update runs and
+    its views (a widget, a list of them, or None) are painted at once, each once (so the cost can
+    be measured), one part per turn of the event loop, so no single UI event is long. The next
+    interval keeps painting under ``share`` of the time.
     """
 
     def __init__(self, parent, parts, min_interval: float = 0.2, share: float = 0.03):
         from PySide6.QtCore import QTimer
 
-        self.parts = parts  # [(update, widget)], or a callable returning them
+        self.parts = parts  # [(update, views)], or a callable returning them
         self.min_interval = min_interval
         self.share = share
         self.interval = min_interval
@@ -263,22 +262,17 @@ class ThrottledRedraw:
     def _draw_next(self) -> None:
         import time
 
+        from ganstudio.gui.plotpaint import paint_now
+
         parts = self._parts()
         if self._next is None or self._next >= len(parts):
             self._next = None
             return
-        update, widget = parts[self._next]
+        update, views = parts[self._next]
         t0 = time.perf_counter()
         update()
-        if widget is not None and widget.isVisible():
-            view = widget.parent()
-            if hasattr(view, "scene"):
-                # a graphics scene gathers item changes in a posted event and would paint them
-                # in a second pass later: gather them now, so one paint shows everything
-                from PySide6.QtCore import QCoreApplication
-
-                QCoreApplication.sendPostedEvents(view.scene(), 0)
-            widget.repaint()
+        if views is not None:
+            paint_now(views if isinstance(views, (list, tuple)) else [views])
         self._spent += time.perf_counter() - t0
         self._next += 1
         if self._next < len(parts):
