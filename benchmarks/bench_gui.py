@@ -37,7 +37,7 @@ def child_env() -> dict:
     return env
 
 
-def measure_window(preset: str, seconds: float, threads: int = 0) -> dict:
+def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = True) -> dict:
     import numpy as np
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -69,7 +69,8 @@ def measure_window(preset: str, seconds: float, threads: int = 0) -> dict:
     spin(lambda: w._last_step >= 50)
     warm = time.perf_counter() + 2.0
     spin(lambda: time.perf_counter() >= warm)
-    timer.start()
+    if probe:
+        timer.start()
     s0, t0 = w.controller.trainer.steps_done, time.perf_counter()
     end = t0 + seconds
     app.processEvents()
@@ -81,10 +82,13 @@ def measure_window(preset: str, seconds: float, threads: int = 0) -> dict:
     w.stop()
     spin(lambda: not w.controller.running)
     w.close()
-    gaps = np.diff(np.array(ticks)) * 1000
-    return dict(steps_per_s=(s1 - s0) / (t1 - t0), gap_p50=float(np.percentile(gaps, 50)),
-                gap_p99=float(np.percentile(gaps, 99)), gap_max=float(gaps.max()),
-                ticks=len(ticks))
+    result = dict(steps_per_s=(s1 - s0) / (t1 - t0), tuner=getattr(
+        w.controller.session, "tuner_history", None))
+    if probe:
+        gaps = np.diff(np.array(ticks)) * 1000
+        result.update(gap_p50=float(np.percentile(gaps, 50)), ticks=len(ticks),
+                      gap_p99=float(np.percentile(gaps, 99)), gap_max=float(gaps.max()))
+    return result
 
 
 def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:

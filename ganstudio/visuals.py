@@ -17,7 +17,9 @@ import torch
 from ganstudio import losses
 from ganstudio.export import image_grid
 
-HEATMAP_SIZE = 48  # D evaluated on a 48 x 48 grid of the plane
+HEATMAP_SIZE = 32  # D evaluated on a 32 x 32 grid of the plane...
+HEATMAP_SHOWN = 96  # ...and drawn 96 x 96, bilinear: D's opinion is smooth, so this looks finer
+# than 48 x 48 evaluated, at half the cost (measured: a 2-D picture 10.6 -> 4.8 ms, ring preset)
 MESH_LINES = 21  # latent grid lines per direction
 FAKE_POINTS = 512
 HEAT_MARGIN = 1.6
@@ -60,7 +62,8 @@ def _to_unit(name: str, scores: torch.Tensor) -> torch.Tensor:
 
 
 def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | None = None,
-               heatmap_size: int = HEATMAP_SIZE, mesh: bool = True) -> PlaneView:
+               heatmap_size: int = HEATMAP_SIZE, mesh: bool = True,
+               shown_size: int = HEATMAP_SHOWN) -> PlaneView:
     """The GAN Lab picture of a 2-D run. ``fake_z`` fixes which noise the points come from, so
     they move smoothly from one update to the next."""
     source, spec = trainer.source, trainer.spec
@@ -90,6 +93,10 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
                 gy, gx = torch.meshgrid(ys, xs, indexing="ij")
                 plane = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
                 heat = _to_unit(name, D(plane).float()).reshape(heatmap_size, heatmap_size)
+                if shown_size > heatmap_size:
+                    heat = torch.nn.functional.interpolate(
+                        heat[None, None], size=(shown_size, shown_size), mode="bilinear",
+                        align_corners=True)[0, 0]
                 grid = None
                 if mesh and spec.latent_dim >= 1:
                     grid = latent_mesh(G, spec.latent_dim, dev)
@@ -110,7 +117,11 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
     # matter, not the raw gradient's scale
     norms = push.norm(dim=1, keepdim=True)
     scale = 0.06 * (bounds[1] - bounds[0]) / norms.max().clamp(min=1e-12)
-    return PlaneView(bounds, (x0, x1, y0, y1), np.asarray(real), fake.cpu().numpy(),
+    # each heat map pixel is centred on the place D was asked about (or interpolated at)
+    hx = (x1 - x0) / (2 * (heat.shape[1] - 1))
+    hy = (y1 - y0) / (2 * (heat.shape[0] - 1))
+    return PlaneView(bounds, (x0 - hx, x1 + hx, y0 - hy, y1 + hy), np.asarray(real),
+                     fake.cpu().numpy(),
                      heat.cpu().numpy(), (push * scale).cpu().numpy(),
                      None if grid is None else grid.cpu().numpy(), trainer.steps_done)
 

@@ -1,0 +1,59 @@
+"""The 2-D picture: the discriminator's heat map where it belongs, arrows that push uphill."""
+
+import numpy as np
+import torch
+
+from ganstudio import visuals
+from ganstudio.training import Trainer
+from tests.conftest import tiny_config
+
+
+class LinearCritic(torch.nn.Module):
+    """D(x, y) = 0.5 + 0.02 x + 0.01 y: 'more real' to the right and upwards."""
+
+    def forward(self, p):
+        return 0.5 + 0.02 * p[:, :1] + 0.01 * p[:, 1:2]
+
+
+def pixel_centres(view):
+    """The plane coordinates each heat map pixel is drawn at (row 0 at the bottom)."""
+    x0, x1, y0, y1 = view.heat_bounds
+    h, w = view.heatmap.shape
+    xs = x0 + (np.arange(w) + 0.5) * (x1 - x0) / w
+    ys = y0 + (np.arange(h) + 0.5) * (y1 - y0) / h
+    return np.meshgrid(xs, ys)
+
+
+def test_each_heat_map_pixel_shows_the_discriminator_at_the_place_it_is_drawn():
+    # least squares: D's output is shown as 0.5 + 3 (D - 0.5), linear, so the bilinear
+    # enlargement is exact and any shift or flip of the picture shows as an error
+    trainer = Trainer(tiny_config("ring", loss__name="lsgan"))
+    trainer.D = LinearCritic()
+    view = visuals.plane_view(trainer)
+    assert view.heatmap.shape == (visuals.HEATMAP_SHOWN, visuals.HEATMAP_SHOWN)
+    gx, gy = pixel_centres(view)
+    expected = 0.5 + 3 * (0.02 * gx + 0.01 * gy)  # 0.31 to 0.69 here: never clipped
+    assert np.abs(view.heatmap - expected).max() < 1e-4
+    # the heat map covers more than the data's box, as the view shows it
+    x0, x1, y0, y1 = view.heat_bounds
+    bx0, bx1, by0, by1 = view.bounds
+    assert x0 < bx0 and x1 > bx1 and y0 < by0 and y1 > by1
+
+
+def test_after_training_the_heat_map_is_warmest_where_the_real_data_is_and_arrows_climb_it():
+    trainer = Trainer(tiny_config("ring", training__steps=400, loss__name="nonsaturating"))
+    trainer.run()
+    view = visuals.plane_view(trainer)
+    # the heat map's value at the real points (nearest pixel) against the whole map
+    x0, x1, y0, y1 = view.heat_bounds
+    h, w = view.heatmap.shape
+    cols = np.clip(((view.real[:, 0] - x0) / (x1 - x0) * w).astype(int), 0, w - 1)
+    rows = np.clip(((view.real[:, 1] - y0) / (y1 - y0) * h).astype(int), 0, h - 1)
+    assert view.heatmap[rows, cols].mean() > view.heatmap.mean() + 0.05
+    # moving each generated point a little along its arrow makes D find it more real
+    D = trainer.D.eval()
+    with torch.no_grad():
+        fake = torch.as_tensor(view.fake)
+        step = torch.as_tensor(view.arrows) * 0.05
+        gain = (D(fake + step) - D(fake)).reshape(-1).numpy()
+    assert (gain > 0).mean() > 0.9
