@@ -28,10 +28,14 @@ DOWNSAMPLE_FACTOR = 1.0
 
 
 def light_axes(plot: pg.PlotWidget) -> None:
-    """Fewer grid lines and cached axis pictures (see the module's notes)."""
+    """Fewer grid lines and cached axis pictures (see the module's notes), and axes that never
+    give back label space: a shrinking axis widens the view, which in a linked or
+    aspect-locked plot changes the range and the labels again, and it can go on repainting
+    for ever (pyqtgraph issues 1664 and 3135; seen here once in a benchmark, the UI thread
+    at 100% painting three linked plots)."""
     for name in ("left", "bottom"):
         axis = plot.getPlotItem().getAxis(name)
-        axis.setStyle(maxTickLevel=1)
+        axis.setStyle(maxTickLevel=1, autoReduceTextSpace=False)
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 

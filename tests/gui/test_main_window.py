@@ -204,3 +204,36 @@ def test_theme_switch_recolours_the_window(window, theme):
     window.set_theme(theme)
     bg = window.palette().color(window.backgroundRole()).lightness()
     assert (bg < 100) if theme == "dark" else (bg > 150)
+
+
+def test_live_plots_repaint_a_few_times_a_second_not_continuously(window, qtbot):
+    """Each redraw paints each plot once, at most five times a second, however fast training
+    runs (they used to paint three or four times per redraw, and linked axes can feed each
+    other into endless repaints)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    window.resize(1280, 800)
+    window.show()
+    use_config(window, qtbot, "ring")
+    paints = {name: 0 for name in window.plots.plots}
+
+    class CountPaints(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                for name, plot in window.plots.plots.items():
+                    if obj is plot.viewport():
+                        paints[name] += 1
+            return False
+
+    counter = CountPaints()
+    for plot in window.plots.plots.values():
+        plot.viewport().installEventFilter(counter)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "running", timeout=20_000)
+    qtbot.wait(500)
+    for name in paints:
+        paints[name] = 0
+    qtbot.wait(3000)
+    assert curve_points(window) > 0
+    for name, n in paints.items():
+        assert 1 <= n <= 3 * 5 + 2, (name, n)
