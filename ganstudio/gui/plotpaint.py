@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Iterable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 # peaks of about two points per pixel column: what the eye can see of a noisy curve
@@ -67,3 +67,46 @@ def paint_now(views: Iterable[QWidget]) -> None:
     # whatever is still only marked for painting is painted now, in this turn of the loop
     for window in {v.window() for v in views}:
         QCoreApplication.sendPostedEvents(window, QEvent.Type.UpdateRequest)
+
+
+class XExtent(pg.GraphicsObject):
+    """An invisible item that tells auto-range where the data starts and ends along x; the
+    curves (``YOnlyCurve``) say nothing about x.
+
+    pyqtgraph sizes an auto-ranged axis from the curves as drawn: downsampled, whose last bin
+    starts before the last step by a number of steps that depends on the view's range, plus a
+    margin of a few pixels, also in the view's units. The range then decides the downsampling
+    and the margin, which decide the range... Seen here after ~9,000 steps: the x range flipped
+    between two values on every paint, for ever, the UI thread at 100%. With this item the x
+    range depends on the data and the plot's size only."""
+
+    def __init__(self):
+        super().__init__()
+        self.extent: tuple[float, float] | None = None
+        self.setFlag(self.GraphicsItemFlag.ItemHasNoContents)
+
+    def set_extent(self, first: float | None, last: float | None) -> None:
+        extent = None if first is None else (float(first), float(last))
+        if extent != self.extent:
+            self.extent = extent
+            self.informViewBoundsChanged()
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        if ax == 0 and self.extent is not None:
+            return self.extent
+        return (None, None)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(self, painter, option, widget=None) -> None:
+        pass
+
+
+class YOnlyCurve(pg.PlotDataItem):
+    """A curve that sizes the y axis only (see ``XExtent``)."""
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        if ax == 0:
+            return (None, None)
+        return super().dataBounds(ax, frac, orthoRange)

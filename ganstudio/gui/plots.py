@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from ganstudio.gui.plotpaint import light_axes, light_curve
+from ganstudio.gui.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
 from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import History
 
@@ -93,6 +93,8 @@ class MetricsPlots(QWidget):
             # range alone instead of making every linked plot paint twice
             self.plots[p].enableAutoRange(x=False)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.extent = XExtent()  # the shared x axis spans the steps received, exactly
+        self.plots["loss"].addItem(self.extent)
         legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2,
                                   brush=legend_brush(pg.getConfigOption("background")))
                    for k, p in self.plots.items()}
@@ -138,7 +140,9 @@ class MetricsPlots(QWidget):
             (self._redraw, [self.plots[p] for p in ("loss", "score", "grad")])])
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
-        return light_curve(self.plots[plot].plot(name=name, pen=pen))
+        curve = YOnlyCurve(name=name, pen=pen)
+        self.plots[plot].addItem(curve)
+        return light_curve(curve)
 
     def set_loss_kind(self, loss_name: str) -> None:
         """D's scores are probabilities for the original GAN losses, raw values otherwise."""
@@ -182,6 +186,7 @@ class MetricsPlots(QWidget):
         """Give the curves of one plot (or of all) the data received so far."""
         x = self.history.column("step")
         xs = self.smoothed.column("step")
+        self.extent.set_extent(*((x[0], x[-1]) if len(x) else (None, None)))
         for key, name, _, plot in SERIES:
             if only is not None and plot != only:
                 continue

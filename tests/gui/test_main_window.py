@@ -199,6 +199,33 @@ def test_the_plots_stay_cheap_with_many_points(qtbot):
         "clipToView"]
 
 
+def test_the_step_axis_spans_every_step_received_and_settles(qtbot):
+    """The x axis ends at the newest step, however the curves are thinned for drawing, and it
+    stays put between redraws (sized from the thinned curves, it flipped between two ranges on
+    every paint, for ever)."""
+    from PySide6.QtWidgets import QApplication
+
+    plots = MetricsPlots()
+    qtbot.addWidget(plots)
+    plots.resize(500, 600)
+    plots.show()
+    n = 9_973  # thinned by several steps per pixel: the last bin starts before the last step
+    plots.append([dict(step=i, d_loss=np.sin(i / 50), g_loss=1.0, d_real=0.5, d_fake=0.5,
+                       d_grad_norm=1.0, g_grad_norm=1.0) for i in range(1, n + 1)])
+    vb = plots.plots["loss"].getPlotItem().getViewBox()
+    ranges = []
+    for _ in range(4):
+        plots.flush()
+        QApplication.processEvents()
+        ranges.append(vb.viewRange()[0])
+    drawn_x, _ = plots.curve("D loss").curve.getData()
+    assert drawn_x[-1] < n  # what is drawn stops short of the last step...
+    # ...the axis does not: it is sized from the steps themselves, not from the thinned
+    # curves with their margins in pixels (which move with the range, and the range with them)
+    assert vb.childrenBounds()[0] == [1, n]
+    assert ranges[0][1] > n and all(r == ranges[0] for r in ranges)
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_theme_switch_recolours_the_window(window, theme):
     window.set_theme(theme)
