@@ -432,11 +432,6 @@ class MainWindow(QMainWindow):
 
     def _job_done(self, kind: str, result) -> None:
         if kind == "engine":
-            # the UI thread never runs torch's parallel code: an idle thread team of its own
-            # would halve training's speed beside it (see jobs._single_threaded_torch)
-            from ganstudio.gui.jobs import _single_threaded_torch
-
-            _single_threaded_torch()
             self.engine_ready = True
             self.run_message.setText("")
             self.progress.setVisible(False)
