@@ -63,14 +63,19 @@ def test_picking_samples_sets_the_ends_of_the_path(explorer, qtbot):
     assert np.allclose(explorer.path_z[-1], explorer.pick_z[9], atol=1e-5)
 
 
-def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtbot, tmp_path):
-    explorer.frames.setValue(7)
-    explorer.export_size.setValue(96)
+def export_walk(explorer, qtbot, path, frames: int, size: int):
+    """Save the path as an animation of ``frames`` pictures of ``size`` pixels, as the Save
+    button does, and wait for the file."""
+    explorer.frames.setValue(frames)
+    explorer.export_size.setValue(size)
     settle(qtbot, explorer)
-    path = tmp_path / "walk.gif"
     explorer.save_gif(str(path))
     qtbot.waitUntil(path.exists, timeout=30_000)
-    gif = Image.open(path)
+    return path
+
+
+def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtbot, tmp_path):
+    gif = Image.open(export_walk(explorer, qtbot, tmp_path / "walk.gif", 7, 96))
     assert gif.n_frames == 7 and gif.size == (96, 96) and gif.info.get("loop") == 0
     frames = []
     for i in range(gif.n_frames):
@@ -88,12 +93,7 @@ def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtb
 def test_export_the_path_as_an_mp4_video(explorer, qtbot, tmp_path):
     import av
 
-    explorer.frames.setValue(9)
-    explorer.export_size.setValue(64)
-    settle(qtbot, explorer)
-    path = tmp_path / "walk.mp4"
-    explorer.save_gif(str(path))
-    qtbot.waitUntil(path.exists, timeout=30_000)
+    path = export_walk(explorer, qtbot, tmp_path / "walk.mp4", 9, 64)
     with av.open(str(path)) as box:
         decoded = [f.to_ndarray(format="rgb24") for f in box.decode(video=0)]
     assert len(decoded) == 9 and decoded[0].shape == (64, 64, 3)

@@ -234,9 +234,8 @@ def test_theme_switch_recolours_the_window(window, theme):
 
 
 def test_live_plots_repaint_a_few_times_a_second_not_continuously(window, qtbot):
-    """Each redraw paints each plot once, at most five times a second, however fast training
-    runs (they used to paint three or four times per redraw, and linked axes can feed each
-    other into endless repaints)."""
+    """While training runs at full speed the plots are repainted, but only a few times a second:
+    never continuously (auto-ranged, linked axes can feed each other into endless repaints)."""
     from PySide6.QtCore import QEvent, QObject
 
     window.resize(1280, 800)
