@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
                                QToolButton, QVBoxLayout, QWidget)
 
 from ganstudio.config import ConfigError, ExperimentConfig
+from ganstudio.gui.collector import collect_in_ui_thread
 from ganstudio.gui.explorer import LatentExplorer
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.panels import ArchitecturePanel, DatasetPanel, LossPanel, scrolled
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, config: ExperimentConfig | None = None, settings: QSettings | None = None):
         super().__init__()
+        collect_in_ui_thread()  # before any thread starts: see gui/collector.py
         self.settings = settings or app_settings()
         self.config = config or load_preset(DEFAULT_PRESET)
         self.experiment_path: Path | None = None

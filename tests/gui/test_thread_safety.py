@@ -67,3 +67,42 @@ def test_a_python_thread_beside_the_event_loop_does_not_crash_qt():
 def test_the_installed_pyside6_is_below_the_broken_release():
     major, minor = (int(x) for x in PySide6.__version__.split(".")[:2])
     assert (major, minor) < (6, 12), "6.12.0 crashes with worker threads; see the test above"
+
+
+def test_garbage_is_collected_in_the_ui_thread_only(window, qtbot):
+    """Python's cycle collector runs in whichever thread allocates; run in the training thread it
+    destroyed widgets of a closed window there, and Qt and the UI thread deadlocked (CI hung for
+    90 minutes in test_train_pause_step_resume_stop). With a window open, a thread that allocates
+    a lot never collects, and cyclic garbage holding a Qt object still goes, in the UI thread."""
+    import gc
+    import threading
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    collected_in = []
+
+    def note(phase, info):
+        if phase == "start":
+            collected_in.append(threading.current_thread().name)
+
+    canary = QObject()
+    canary.me = canary  # a cycle: only the collector frees it
+    gone = weakref.ref(canary)
+    del canary
+
+    def churn():  # enough container allocations to trip the automatic collector many times
+        for _ in range(200):
+            junk = [[] for _ in range(1000)]
+            junk.append(junk)
+
+    gc.callbacks.append(note)
+    try:
+        t = threading.Thread(target=churn, name="churn")
+        t.start()
+        t.join()
+        assert "churn" not in collected_in
+        qtbot.waitUntil(lambda: gone() is None, timeout=5_000)
+    finally:
+        gc.callbacks.remove(note)
+    assert set(collected_in) == {threading.main_thread().name}
