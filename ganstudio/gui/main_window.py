@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
                                      "appear here as it learns.")
         self.sample_view.setObjectName("samplePreview")
         self.plane_panel = PlanePanel()
+        self.plane_panel.drawn.connect(self.controller.picture_shown)
         self.samples_stack = QStackedWidget()
         self.samples_stack.addWidget(self.sample_view)
         self.samples_stack.addWidget(self.plane_panel)
@@ -595,7 +596,8 @@ class MainWindow(QMainWindow):
     def _run_picture(self, picture) -> None:
         if isinstance(picture, np.ndarray):
             self.sample_view.set_array(picture)
-        else:
+            self.controller.picture_shown()
+        else:  # the plane panel draws at its own pace and says when (plane_panel.drawn)
             self.plane_panel.show_view(picture)
 
     def _run_state(self, state: str, message: str) -> None:

@@ -111,7 +111,10 @@ def _mesh_lines(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PlanePanel(QWidget):
-    """The plane view with its legend and switches for each layer."""
+    """The plane view with its legend and switches for each layer. ``drawn`` follows each
+    picture given to ``show_view`` once it is on screen (or replaced by a newer one)."""
+
+    drawn = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -154,3 +157,4 @@ class PlanePanel(QWidget):
     def _redraw(self) -> None:
         if self.last is not None:
             self.view.show_view(self.last, **{k: b.isChecked() for k, b in self.switches.items()})
+            self.drawn.emit()

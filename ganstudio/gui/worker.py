@@ -73,7 +73,8 @@ class TrainingWorker(QObject):
                              elapsed=trainer.elapsed, target=trainer.config.training.steps))
         self.session = TrainingSession(
             trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
-            on_state=self.state.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL)
+            on_state=self.state.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
+            picture_ack=True)  # the window says when it has drawn one: none rendered in vain
         try:
             self.session.run()
         finally:
@@ -174,6 +175,10 @@ class TrainingController(QObject):
 
     def step(self) -> None:
         self._with_session(lambda s: s.step_once())
+
+    def picture_shown(self) -> None:
+        """The window has drawn the last picture: the session may render the next."""
+        self._with_session(lambda s: s.picture_shown())
 
     def stop(self) -> None:
         if self.running and self.worker.session is None:

@@ -7,7 +7,9 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
   ``metrics_interval`` seconds (20 per second by default), however fast training runs;
 - ``on_picture(picture)``: a sample grid (uint8 H x W x 3) or a ``visuals.PlaneView``, rendered here
   in the training thread at most every ``picture_interval`` seconds, and less often if rendering
-  would cost more than ~4% of the time;
+  would cost more than ~4% of the time. With ``picture_ack``, the next picture also waits until
+  the viewer calls ``picture_shown()``: a window that draws less often than pictures come costs
+  training no picture it never shows;
 - ``on_state(state, message)``: "running", "paused", "finished", "stopped", "diverged", "error".
 
 Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
@@ -30,6 +32,9 @@ from ganstudio import visuals
 from ganstudio.training.trainer import Trainer, TrainingDiverged
 
 RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
+# with picture_ack, a picture the viewer never acknowledged is replaced after this long anyway
+# (a lost acknowledgement must not stop the pictures for good)
+ACK_TIMEOUT = 2.0
 
 
 class TrainingSession:
@@ -38,13 +43,16 @@ class TrainingSession:
                  on_picture: Callable[[Any], None] = lambda picture: None,
                  on_state: Callable[[str, str], None] = lambda state, message: None,
                  metrics_interval: float = 0.05, picture_interval: float = 0.3,
-                 start_paused: bool = False):
+                 start_paused: bool = False, picture_ack: bool = False):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
         self.on_state = on_state
         self.metrics_interval = metrics_interval
         self.picture_interval = picture_interval
+        self.picture_ack = picture_ack
+        self._shown = threading.Event()  # the viewer drew the last picture
+        self._shown.set()
         self._paused = threading.Event()
         if start_paused:
             self._paused.set()
@@ -90,6 +98,10 @@ class TrainingSession:
         self._calls.put(fn)
         self._wake.set()
 
+    def picture_shown(self) -> None:
+        """The viewer has drawn the last picture (with ``picture_ack``): render the next."""
+        self._shown.set()
+
     @property
     def paused(self) -> bool:
         return self._paused.is_set()
@@ -127,6 +139,7 @@ class TrainingSession:
             picture = visuals.plane_view(tr, self._plane_z, self._plane_real)
         else:
             picture = visuals.sample_grid(tr)
+        self._shown.clear()  # before sending: the answer may come back at once
         self.on_picture(picture)
         now = time.monotonic()
         self._render_cost = now - t0
@@ -134,6 +147,8 @@ class TrainingSession:
 
     def _picture_due(self, now: float) -> bool:
         interval = max(self.picture_interval, self._render_cost / RENDER_SHARE)
+        if self.picture_ack and not self._shown.is_set():
+            interval = max(interval, ACK_TIMEOUT)
         return now - self._last_picture >= interval
 
     def _take_step_token(self) -> bool:

@@ -136,3 +136,24 @@ def test_divergence_pauses_and_the_last_good_state_can_still_be_saved(monkeypatc
     assert saved[0].exists()
     s.stop()
     t.join(10)
+
+
+def test_with_acknowledgement_the_next_picture_waits_until_the_last_was_shown(monkeypatch):
+    import ganstudio.training.session as session_module
+
+    monkeypatch.setattr(session_module, "ACK_TIMEOUT", 1.0)
+    rec = Recorder()
+    s = rec.session(Trainer(tiny_config("ring", training__steps=0)), picture_interval=0.05,
+                    picture_ack=True)
+    t = start(s)
+    try:
+        wait_until(lambda: len(rec.batches) >= 3)
+        time.sleep(0.5)
+        assert len(rec.pictures) == 1  # the first one, never shown: no second rendered
+        s.picture_shown()
+        wait_until(lambda: len(rec.pictures) == 2, timeout=5)
+        time.sleep(1.6)  # not shown either: a lost answer delays pictures, never stops them
+        assert 3 <= len(rec.pictures) <= 4
+    finally:
+        s.stop()
+        t.join(10)

@@ -130,6 +130,21 @@ def test_metrics_reach_the_ui_in_batches_not_per_step(window, qtbot):
     assert len(batches) <= 2 * 10 + 3  # at most ~10 updates per second
 
 
+def test_training_renders_no_picture_the_window_does_not_draw(window, qtbot):
+    """The 2-D view draws at its own pace; the session renders the next picture only once the
+    last one is on screen, so pictures are not computed in vain (each costs training time)."""
+    use_config(window, qtbot, "ring")
+    received, drawn = [], []
+    window.controller.picture.connect(lambda p: received.append(p))
+    window.plane_panel.drawn.connect(lambda: drawn.append(1))
+    window.plane_panel.throttle.min_interval = 0.6  # a slow window: pictures could pile up
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "running", timeout=20_000)
+    qtbot.wait(3000)
+    assert len(drawn) >= 3  # the view kept moving
+    assert len(received) <= len(drawn) + 1  # and each picture made was drawn
+
+
 def test_only_the_training_thread_runs_torch_on_several_cores(window, qtbot):
     """An idle torch thread team in any other thread halves training's speed on two cores
     (measured: 97 -> 53 steps/s), so the UI thread keeps torch to one thread, and that setting
