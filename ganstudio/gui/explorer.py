@@ -182,6 +182,7 @@ class LatentExplorer(QWidget):
         self.sliders_grid = QGridLayout(self.sliders_box)
         self.sliders_grid.setColumnStretch(1, 1)
         self.sliders: list[QSlider] = []
+        self._homes: dict[int, tuple[int, float]] = {}  # slider -> (tick, exact value) last set
         self.value_labels: list[QLabel] = []
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -448,14 +449,20 @@ class LatentExplorer(QWidget):
         self._show_values()
 
     def _show_values(self) -> None:
-        for s, lab, v in zip(self.sliders, self.value_labels, self.ex.values):
+        # each slider's position and the exact value it stands for (a random point falls between
+        # ticks): moving a slider back to that position restores the exact picture
+        self._homes = {}
+        for i, (s, lab, v) in enumerate(zip(self.sliders, self.value_labels, self.ex.values)):
+            tick = int(round(v * SLIDER_STEPS))
+            self._homes[i] = (tick, float(v))
             s.blockSignals(True)
-            s.setValue(int(round(v * SLIDER_STEPS)))
+            s.setValue(tick)
             s.blockSignals(False)
             lab.setText(f"{v:+.2f}")
 
     def _slider_moved(self, i: int, v: int) -> None:
-        self.ex.values[i] = v / SLIDER_STEPS
+        tick, exact = self._homes.get(i, (None, 0.0))
+        self.ex.values[i] = exact if v == tick else v / SLIDER_STEPS
         self.value_labels[i].setText(f"{self.ex.values[i]:+.2f}")
         self.stop_animation()
         self.request_picture()

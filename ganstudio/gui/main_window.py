@@ -28,7 +28,7 @@ from ganstudio.gui.panels import ArchitecturePanel, DatasetPanel, LossPanel, scr
 from ganstudio.gui.plane import PlanePanel
 from ganstudio.gui.plots import MetricsPlots
 from ganstudio.gui.theme import apply_theme, restyle_plots
-from ganstudio.gui.widgets import ImageView
+from ganstudio.gui.widgets import ImageView, SteadyLabel
 from ganstudio.gui.worker import Failure, TrainingController
 from ganstudio.paths import resources_dir
 from ganstudio.presets import DEFAULT_PRESET, list_presets, load_preset
@@ -240,11 +240,13 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
-        self.step_label = QLabel("Step 0")
+        # sized for typical numbers up front (they grow if needed): see SteadyLabel
+        self.step_label = SteadyLabel("Step 888,888")
+        self.step_label.setText("Step 0")
         self.step_label.setObjectName("stepLabel")
-        self.speed_label = QLabel()
+        self.speed_label = SteadyLabel("8,888 steps/s")
         self.speed_label.setObjectName("speedLabel")
-        self.time_label = QLabel()
+        self.time_label = SteadyLabel("88:88 training")
         self.time_label.setObjectName("timeLabel")
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")

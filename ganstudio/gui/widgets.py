@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLineEdit,
-                               QSizePolicy, QToolButton, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
+                               QLineEdit, QSizePolicy, QToolButton, QWidget)
 
 
 class SciSpinBox(QDoubleSpinBox):
@@ -204,6 +204,30 @@ def set_combo_data(combo, value) -> None:
     if idx >= 0:
         combo.setCurrentIndex(idx)
     combo.blockSignals(False)
+
+
+class SteadyLabel(QLabel):
+    """A status label whose text changes often (a step counter). Its size only ever grows: a
+    label of fixed size tells Qt's layout there is nothing to redo, so a new number repaints the
+    label alone (measured here: with a plain QLabel the status bar, the window behind it and the
+    neighbouring labels repainted at every update)."""
+
+    def __init__(self, sample: str = "", parent=None):
+        super().__init__(sample, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._grow()
+        super().setText("")
+
+    def _grow(self) -> None:
+        hint = self.sizeHint()
+        w, h = max(hint.width(), self.minimumWidth()), max(hint.height(), self.minimumHeight())
+        if (w, h) != (self.minimumWidth(), self.minimumHeight()):
+            self.setFixedSize(w, h)
+
+    def setText(self, text: str) -> None:
+        if text != self.text():
+            super().setText(text)
+            self._grow()
 
 
 class ThrottledRedraw:

@@ -116,8 +116,9 @@ def test_explorer_sliders_move_the_picture_and_moving_back_restores_it(window, q
     qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
     window.view_tabs.setCurrentWidget(window.explorer)  # takes a snapshot of the run
     explorer = window.explorer
-    qtbot.waitUntil(lambda: explorer.ex is not None and explorer.image.image() is not None,
-                    timeout=30_000)
+    # settled: the first picture, then whatever the explorer renders after it (point picks)
+    qtbot.waitUntil(lambda: explorer.ex is not None and explorer.image.image() is not None
+                    and explorer.renderer.idle, timeout=30_000)
     sliders = explorer.sliders
     assert len(sliders) == 8  # one per noise number (latent size 8)
     before = image_bytes(explorer.image)
