@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
                                QToolButton, QVBoxLayout, QWidget)
 
 from ganstudio.config import ConfigError, ExperimentConfig
-from ganstudio.gui.collector import collect_in_ui_thread
+from ganstudio.gui.collector import collect_in_ui_thread, freeze_loaded_modules
 from ganstudio.gui.explorer import LatentExplorer
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.panels import ArchitecturePanel, DatasetPanel, LossPanel, scrolled
@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
 
     def _job_done(self, kind: str, result) -> None:
         if kind == "engine":
+            freeze_loaded_modules()  # later collections skip torch's objects: no UI stalls
             self.engine_ready = True
             self.run_message.setText("")
             self.progress.setVisible(False)
