@@ -34,8 +34,8 @@ class PlaneView:
     heat_bounds: tuple[float, float, float, float]  # the box the heat map covers
     real: np.ndarray  # (N, 2)
     fake: np.ndarray  # (M, 2)
-    heatmap: np.ndarray  # (H, W) in [0, 1]: 1 = "real" to D; row 0 is ymin
-    arrows: np.ndarray  # (M, 2): where the generator's loss pushes each fake point (scaled)
+    heatmap: np.ndarray | None  # (H, W) in [0, 1]: 1 = "real" to D; row 0 is ymin
+    arrows: np.ndarray | None  # (M, 2): where the generator's loss pushes each fake point (scaled)
     mesh: np.ndarray | None  # (L, L, 2): G over a grid of the first two latent dimensions
     step: int
 
@@ -63,9 +63,13 @@ def _to_unit(name: str, scores: torch.Tensor) -> torch.Tensor:
 
 def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | None = None,
                heatmap_size: int = HEATMAP_SIZE, mesh: bool = True,
-               shown_size: int = HEATMAP_SHOWN) -> PlaneView:
+               shown_size: int = HEATMAP_SHOWN, heatmap: bool = True,
+               arrows: bool = True) -> PlaneView:
     """The GAN Lab picture of a 2-D run. ``fake_z`` fixes which noise the points come from, so
-    they move smoothly from one update to the next."""
+    they move smoothly from one update to the next. ``heatmap``, ``arrows`` and ``mesh`` say
+    which layers to compute: each costs training time (ring preset, measured: heat map 1.4 ms,
+    arrows 1.6 ms, mesh 0.7 ms of a 4.8 ms picture), so a viewer asks only for those it shows.
+    A layer left out is None."""
     source, spec = trainer.source, trainer.spec
     name = trainer.config.loss.name
     bounds = source.bounds
@@ -79,6 +83,7 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
                              .manual_seed(5))
     if real is None:
         real = source.preview(REAL_POINTS)[0].numpy()
+    heat = grid = push = None
     with trainer.lock:
         G = trainer.sampling_generator()
         D = trainer.D
@@ -88,42 +93,58 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
         try:
             with torch.no_grad():
                 fake = G(fake_z.to(dev)).float()
-                xs = torch.linspace(x0, x1, heatmap_size, device=dev)
-                ys = torch.linspace(y0, y1, heatmap_size, device=dev)
-                gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-                plane = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
-                heat = _to_unit(name, D(plane).float()).reshape(heatmap_size, heatmap_size)
-                if shown_size > heatmap_size:
-                    heat = torch.nn.functional.interpolate(
-                        heat[None, None], size=(shown_size, shown_size), mode="bilinear",
-                        align_corners=True)[0, 0]
-                grid = None
+                if heatmap:
+                    heat = _heat(trainer, D, (x0, x1, y0, y1), heatmap_size, shown_size)
                 if mesh and spec.latent_dim >= 1:
                     grid = latent_mesh(G, spec.latent_dim, dev)
-            # the generator's gradient at its points: which way its loss wants them to move
-            with torch.enable_grad():
-                pts = fake.detach().clone().requires_grad_(True)
-                D.requires_grad_(False)
-                try:
-                    loss = losses.g_loss(name, D(pts).float()) * len(pts)
-                    (grad,) = torch.autograd.grad(loss, pts)
-                finally:
-                    D.requires_grad_(True)
+            if arrows:
+                push = _push(name, D, fake, bounds)
         finally:
             G.train(g_mode)
             D.train(d_mode)
-    push = -grad
-    # arrows are drawn at a fixed fraction of the view: their direction and relative length
-    # matter, not the raw gradient's scale
-    norms = push.norm(dim=1, keepdim=True)
-    scale = 0.06 * (bounds[1] - bounds[0]) / norms.max().clamp(min=1e-12)
-    # each heat map pixel is centred on the place D was asked about (or interpolated at)
-    hx = (x1 - x0) / (2 * (heat.shape[1] - 1))
-    hy = (y1 - y0) / (2 * (heat.shape[0] - 1))
-    return PlaneView(bounds, (x0 - hx, x1 + hx, y0 - hy, y1 + hy), np.asarray(real),
-                     fake.cpu().numpy(),
-                     heat.cpu().numpy(), (push * scale).cpu().numpy(),
+    if heat is None:
+        heat_bounds = (x0, x1, y0, y1)
+    else:  # each heat map pixel is centred on the place D was asked about (or interpolated at)
+        hx = (x1 - x0) / (2 * (heat.shape[1] - 1))
+        hy = (y1 - y0) / (2 * (heat.shape[0] - 1))
+        heat_bounds = (x0 - hx, x1 + hx, y0 - hy, y1 + hy)
+    return PlaneView(bounds, heat_bounds, np.asarray(real), fake.cpu().numpy(),
+                     None if heat is None else heat.cpu().numpy(),
+                     None if push is None else push.cpu().numpy(),
                      None if grid is None else grid.cpu().numpy(), trainer.steps_done)
+
+
+def _heat(trainer, D, box, size: int, shown_size: int) -> torch.Tensor:
+    """D's opinion (0..1) on a size x size grid over ``box``, enlarged bilinear to shown_size."""
+    x0, x1, y0, y1 = box
+    dev = trainer.device
+    xs = torch.linspace(x0, x1, size, device=dev)
+    ys = torch.linspace(y0, y1, size, device=dev)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    plane = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+    heat = _to_unit(trainer.config.loss.name, D(plane).float()).reshape(size, size)
+    if shown_size > size:
+        heat = torch.nn.functional.interpolate(
+            heat[None, None], size=(shown_size, shown_size), mode="bilinear",
+            align_corners=True)[0, 0]
+    return heat
+
+
+def _push(name: str, D, fake: torch.Tensor, bounds) -> torch.Tensor:
+    """The generator's gradient at its points, negated: which way its loss wants them to move,
+    scaled to a fixed fraction of the view (direction and relative length matter, not the raw
+    gradient's scale)."""
+    with torch.enable_grad():
+        pts = fake.detach().clone().requires_grad_(True)
+        D.requires_grad_(False)
+        try:
+            loss = losses.g_loss(name, D(pts).float()) * len(pts)
+            (grad,) = torch.autograd.grad(loss, pts)
+        finally:
+            D.requires_grad_(True)
+    push = -grad
+    norms = push.norm(dim=1, keepdim=True)
+    return push * (0.06 * (bounds[1] - bounds[0]) / norms.max().clamp(min=1e-12))
 
 
 def latent_mesh(G, latent_dim: int, device, lines: int = MESH_LINES,

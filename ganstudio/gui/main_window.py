@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
         self.sample_view.setObjectName("samplePreview")
         self.plane_panel = PlanePanel()
         self.plane_panel.drawn.connect(self.controller.picture_shown)
+        self.plane_panel.layers_changed.connect(self.controller.set_plane_layers)
+        self.controller.set_plane_layers(self.plane_panel.layers())
         self.samples_stack = QStackedWidget()
         self.samples_stack.addWidget(self.sample_view)
         self.samples_stack.addWidget(self.plane_panel)

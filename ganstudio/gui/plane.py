@@ -49,6 +49,7 @@ class PlaneWidget(pg.PlotWidget):
         self.user_points = np.zeros((0, 2))
         self.scene().sigMouseClicked.connect(self._clicked)
         self._bounds = None
+        self._shown: dict = {}  # item -> the data it shows now (see _set_points)
         self.version = 0  # counts updates, for tests and tools
 
     def set_bounds(self, bounds) -> None:
@@ -60,6 +61,7 @@ class PlaneWidget(pg.PlotWidget):
     def show_data(self, real: np.ndarray | None, bounds) -> None:
         """Only the real data (the data set preview)."""
         self.set_bounds(bounds)
+        self._shown.clear()
         self.real.setData(pos=np.zeros((0, 2)) if real is None else np.asarray(real))
         for item in (self.fake, self.arrows, self.mesh):
             item.setData([], [])
@@ -67,29 +69,48 @@ class PlaneWidget(pg.PlotWidget):
         self.version += 1
 
     def show_view(self, view, *, heatmap=True, arrows=True, mesh=True, real=True) -> None:
-        """Everything of a visuals.PlaneView, with the chosen layers."""
+        """Everything of a visuals.PlaneView, with the chosen layers (a layer the view was
+        computed without is left out until a picture with it comes)."""
         self.set_bounds(view.bounds)
         x0, x1, y0, y1 = view.heat_bounds
-        if heatmap:
+        if heatmap and view.heatmap is not None:
             self.heat.setImage(view.heatmap, levels=(0, 1), autoLevels=False)
             self.heat.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             self.heat.setVisible(True)
         else:
             self.heat.setVisible(False)
-        self.real.setData(pos=view.real if real else np.zeros((0, 2)))
-        self.fake.setData(pos=view.fake)
-        if arrows:
+        self._set_points(self.real, view.real if real else None)
+        self._set_points(self.fake, view.fake)
+        if arrows and view.arrows is not None:
             seg = np.empty((2 * len(view.fake), 2))
             seg[0::2] = view.fake
             seg[1::2] = view.fake + view.arrows
-            self.arrows.setData(seg[:, 0], seg[:, 1])
+            self._set_lines(self.arrows, seg[:, 0], seg[:, 1])
         else:
-            self.arrows.setData([], [])
+            self._set_lines(self.arrows, None)
         if mesh and view.mesh is not None:
-            self.mesh.setData(*_mesh_lines(view.mesh))
+            self._set_lines(self.mesh, *_mesh_lines(view.mesh))
         else:
-            self.mesh.setData([], [])
+            self._set_lines(self.mesh, None)
         self.version += 1
+
+    def _set_points(self, item: pg.ScatterPlotItem, pos: np.ndarray | None) -> None:
+        """Skips the work when the points are those already shown: training sends the same
+        real points with every picture, and a scatter's setData costs ~0.5 ms of UI time."""
+        if pos is not None and pos is self._shown.get(item):
+            return
+        self._shown[item] = pos
+        item.setData(pos=np.zeros((0, 2)) if pos is None else pos)
+
+    def _set_lines(self, item: pg.PlotDataItem, x: np.ndarray | None, y=None) -> None:
+        if x is None:
+            if self._shown.get(item, 0) is None:
+                return  # already empty
+            self._shown[item] = None
+            item.setData([], [])
+        else:
+            self._shown[item] = x
+            item.setData(x, y)
 
     def _clicked(self, event) -> None:
         if not self.editable:
@@ -112,9 +133,13 @@ def _mesh_lines(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class PlanePanel(QWidget):
     """The plane view with its legend and switches for each layer. ``drawn`` follows each
-    picture given to ``show_view`` once it is on screen (or replaced by a newer one)."""
+    picture given to ``show_view`` once it is on screen (or replaced by a newer one).
+    ``layers_changed`` says which computed layers are switched on (``layers()``): training
+    computes only those."""
 
     drawn = Signal()
+    layers_changed = Signal(dict)
+    COMPUTED = ("heatmap", "arrows", "mesh")  # made by training; "real" is only shown or not
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -138,6 +163,8 @@ class PlanePanel(QWidget):
             box.setChecked(key != "mesh")
             box.setObjectName(f"show_{key}")
             box.toggled.connect(self._redraw)
+            if key in self.COMPUTED:
+                box.toggled.connect(lambda _=False: self.layers_changed.emit(self.layers()))
             self.switches[key] = box
             grid.addWidget(box, i // 2, i % 2)
         lay = QVBoxLayout(self)
@@ -149,6 +176,9 @@ class PlanePanel(QWidget):
 
         self.throttle = ThrottledRedraw(self, [(self._redraw, self.view)],
                                         min_interval=0.25)
+
+    def layers(self) -> dict:
+        return {k: self.switches[k].isChecked() for k in self.COMPUTED}
 
     def show_view(self, view) -> None:
         self.last = view

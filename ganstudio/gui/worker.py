@@ -46,6 +46,7 @@ class TrainingWorker(QObject):
         self.session = None
         self.trainer = None
         self.cancelled = False  # Stop pressed while the run was still being built
+        self.plane_layers = None  # the 2-D layers the window shows (set from the UI thread)
 
     @Slot(object, object, object, bool)
     def start(self, config, source, checkpoint, paused: bool) -> None:
@@ -76,6 +77,8 @@ class TrainingWorker(QObject):
             trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
             on_state=self.state.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_ack=True)  # the window says when it has drawn one: none rendered in vain
+        if self.plane_layers is not None:
+            self.session.plane_layers = dict(self.plane_layers)
         try:
             self.session.run()
         finally:
@@ -176,6 +179,11 @@ class TrainingController(QObject):
 
     def step(self) -> None:
         self._with_session(lambda s: s.step_once())
+
+    def set_plane_layers(self, layers: dict) -> None:
+        """The layers of the 2-D view the window shows: training computes only those."""
+        self.worker.plane_layers = dict(layers)  # for a session still to be built
+        self._with_session(lambda s: s.set_plane_layers(layers))
 
     def picture_shown(self) -> None:
         """The window has drawn the last picture: the session may render the next."""

@@ -9,7 +9,8 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
   in the training thread at most every ``picture_interval`` seconds, and less often if rendering
   would cost more than ~4% of the time. With ``picture_ack``, the next picture also waits until
   the viewer calls ``picture_shown()``: a window that draws less often than pictures come costs
-  training no picture it never shows;
+  training no picture it never shows. ``plane_layers`` (settable from any thread) names the
+  layers of a 2-D picture the viewer shows; only those are computed;
 - ``on_state(state, message)``: "running", "paused", "finished", "stopped", "diverged", "error".
 
 Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
@@ -35,6 +36,8 @@ RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
 # with picture_ack, a picture the viewer never acknowledged is replaced after this long anyway
 # (a lost acknowledgement must not stop the pictures for good)
 ACK_TIMEOUT = 2.0
+# what a 2-D picture holds unless the viewer says otherwise (the window's default switches)
+PLANE_LAYERS = {"heatmap": True, "arrows": True, "mesh": False}
 
 
 class TrainingSession:
@@ -69,6 +72,10 @@ class TrainingSession:
         self.diverged = False
         self.state = "ready"
         self._plane_z = None
+        # the layers of a 2-D picture to compute (visuals.plane_view's switches); the viewer
+        # replaces the whole dict from its thread, which is atomic
+        self.plane_layers = dict(PLANE_LAYERS)
+        self._picture_wanted = False  # a picture is asked for now (set_plane_layers)
 
     # --- control, from any thread ------------------------------------------------------------
     def pause(self) -> None:
@@ -96,6 +103,13 @@ class TrainingSession:
     def call_soon(self, fn: Callable[[Trainer], Any]) -> None:
         """Run ``fn(trainer)`` in the training thread between two steps."""
         self._calls.put(fn)
+        self._wake.set()
+
+    def set_plane_layers(self, layers: dict) -> None:
+        """Compute these layers of 2-D pictures from now on, and draw one with them soon (also
+        while paused: a switch turned on shows its layer at once)."""
+        self.plane_layers = {**PLANE_LAYERS, **layers}
+        self._picture_wanted = True
         self._wake.set()
 
     def picture_shown(self) -> None:
@@ -136,7 +150,8 @@ class TrainingSession:
                 self._plane_z = torch.randn(visuals.FAKE_POINTS, tr.spec.latent_dim,
                                             generator=torch.Generator().manual_seed(5))
                 self._plane_real = tr.source.preview(visuals.REAL_POINTS)[0].numpy()
-            picture = visuals.plane_view(tr, self._plane_z, self._plane_real)
+            picture = visuals.plane_view(tr, self._plane_z, self._plane_real,
+                                         **self.plane_layers)
         else:
             picture = visuals.sample_grid(tr)
         self._shown.clear()  # before sending: the answer may come back at once
@@ -170,6 +185,9 @@ class TrainingSession:
             self.render_picture()
             while not self._stop.is_set():
                 self._serve_calls()
+                if self._picture_wanted:
+                    self._picture_wanted = False
+                    self.render_picture()
                 stepping = self._take_step_token()
                 if (self._paused.is_set() or self.budget_reached) and not stepping:
                     self._flush()

@@ -157,3 +157,21 @@ def test_with_acknowledgement_the_next_picture_waits_until_the_last_was_shown(mo
     finally:
         s.stop()
         t.join(10)
+
+
+def test_the_viewer_chooses_the_layers_and_a_new_one_shows_even_while_paused():
+    rec = Recorder()
+    s = rec.session(Trainer(tiny_config("ring", training__steps=0)), start_paused=True)
+    assert s.plane_layers["mesh"] is False  # the noise grid costs time: off unless asked for
+    t = start(s)
+    try:
+        wait_until(lambda: len(rec.pictures) == 1 and s.state == "paused")
+        assert rec.pictures[0].mesh is None and rec.pictures[0].heatmap is not None
+        s.set_plane_layers({"mesh": True, "heatmap": False})
+        wait_until(lambda: len(rec.pictures) == 2)  # drawn at once, though paused
+        assert rec.pictures[1].mesh is not None and rec.pictures[1].heatmap is None
+        assert rec.pictures[1].arrows is not None  # a layer not named keeps its default
+        assert s.trainer.steps_done == 0
+    finally:
+        s.stop()
+        t.join(10)

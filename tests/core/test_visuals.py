@@ -57,3 +57,29 @@ def test_after_training_the_heat_map_is_warmest_where_the_real_data_is_and_arrow
         step = torch.as_tensor(view.arrows) * 0.05
         gain = (D(fake + step) - D(fake)).reshape(-1).numpy()
     assert (gain > 0).mean() > 0.9
+
+
+def test_layers_left_out_are_not_computed():
+    """Each layer costs training time, so a viewer asks only for what it shows."""
+    trainer = Trainer(tiny_config("ring"))
+    calls = []
+
+    class Counting(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            calls.append(len(x))
+            return self.inner(x)
+
+    trainer.D = Counting(trainer.D)
+    full = visuals.plane_view(trainer, mesh=True)
+    assert full.heatmap is not None and full.arrows is not None and full.mesh is not None
+    asked = len(calls)
+    calls.clear()
+    bare = visuals.plane_view(trainer, heatmap=False, arrows=False, mesh=False)
+    assert bare.heatmap is None and bare.arrows is None and bare.mesh is None
+    assert calls == [] and asked == 2  # D was not asked at all (heat map and arrows: 2 calls)
+    assert bare.fake.shape == full.fake.shape  # the points are always there
+    np.testing.assert_allclose(bare.fake, full.fake)

@@ -145,6 +145,32 @@ def test_training_renders_no_picture_the_window_does_not_draw(window, qtbot):
     assert len(received) <= len(drawn) + 1  # and each picture made was drawn
 
 
+def test_the_noise_grid_switch_decides_what_training_computes(window, qtbot):
+    """Hidden layers cost training nothing: the noise grid (off at first) is computed only
+    once its switch is on, and shows within a moment, also while paused."""
+    from PySide6.QtWidgets import QCheckBox
+
+    use_config(window, qtbot, "ring")
+    received = []
+    window.controller.picture.connect(received.append)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=20_000)
+    assert all(p.mesh is None for p in received)
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
+    received.clear()
+    window.findChild(QCheckBox, "show_mesh").click()
+    qtbot.waitUntil(lambda: any(p.mesh is not None for p in received), timeout=10_000)
+    qtbot.waitUntil(lambda: window.plane_panel.view.mesh.getData()[0] is not None
+                    and len(window.plane_panel.view.mesh.getData()[0]) > 0, timeout=10_000)
+    window.findChild(QCheckBox, "show_heatmap").click()  # off: no longer computed
+    received.clear()
+    window.step_button.click()
+    qtbot.waitUntil(lambda: bool(received), timeout=10_000)
+    assert received[-1].heatmap is None and received[-1].mesh is not None
+    assert not window.plane_panel.view.heat.isVisible()
+
+
 def test_only_the_training_thread_runs_torch_on_several_cores(window, qtbot):
     """An idle torch thread team in any other thread halves training's speed on two cores
     (measured: 97 -> 53 steps/s), so the UI thread keeps torch to one thread, and that setting
