@@ -12,6 +12,13 @@ headless, and the time to show the window.
   load (100 wake-ups a second cost training ~2% here); the gaps come from separate window runs
   with the probe on, and their steps/s is printed too.
 - Start-up: from launching a process to the window shown, torch loading afterwards.
+- Paired (``--paired N``): the same overhead measured inside one window process, which this
+  machine's drift (20% between minutes, ~6% between seconds) cannot blur: training runs on,
+  and every few seconds the window's views are detached (training sends the window nothing:
+  no metrics, no pictures; the UI thread idles) or attached again, in alternating order;
+  ratio = steps/s attached / detached, per pair, with a 95% confidence interval. Detached
+  training skips the command line's progress bar and CSV log too, so this ratio is, if
+  anything, stricter than window / headless.
 
 Qt uses the offscreen platform unless a display is set (e.g. run under xvfb-run).
 """
@@ -80,17 +87,89 @@ def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = 
         QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, app.quit)
         app.exec()
     s1, t1 = w.controller.trainer.steps_done, time.perf_counter()
+    tuner = getattr(w.controller.session, "tuner", None)  # None with a fixed thread count
     timer.stop()
     w.stop()
     spin(lambda: not w.controller.running)
     w.close()
-    result = dict(steps_per_s=(s1 - s0) / (t1 - t0), tuner=getattr(
-        w.controller.session, "tuner_history", None))
+    # the thread counts the tuner chose: (threads, median step time) per decision
+    result = dict(steps_per_s=(s1 - s0) / (t1 - t0),
+                  tuner=None if tuner is None else tuner.history)
     if probe:
         gaps = np.diff(np.array(ticks)) * 1000
         result.update(gap_p50=float(np.percentile(gaps, 50)), ticks=len(ticks),
                       gap_p99=float(np.percentile(gaps, 99)), gap_max=float(gaps.max()))
     return result
+
+
+def measure_paired(preset: str, pairs: int, segment: float, threads: int = 0) -> dict:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui import MainWindow
+    from ganstudio.gui.theme import apply_theme
+
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    w = MainWindow()
+    w.ask_close = lambda: "discard"
+    w.resize(1280, 800)
+    w.show()
+
+    def spin(until) -> None:
+        while not until():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.002)
+
+    def run_loop(seconds: float) -> None:  # the real event loop (app.quit would close w)
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    spin(lambda: w.engine_ready)
+    w.load_preset(preset)
+    w.config.training.steps = 0
+    w.config.training.threads = threads
+    spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
+    w.train_button.click()
+    spin(lambda: w._last_step >= 50)
+    run_loop(2.0)
+    session, trainer = w.controller.session, w.controller.trainer
+    attached = (session.on_metrics, session.on_picture, session._picture_due)
+
+    def attach(on: bool) -> None:  # plain attribute swaps: atomic for the training thread
+        if on:
+            session.on_metrics, session.on_picture, session._picture_due = attached
+        else:
+            session.on_metrics = session.on_picture = lambda _: None
+            session._picture_due = lambda now: False
+
+    rates = {True: [], False: []}
+    for i in range(pairs):
+        for on in ((True, False) if i % 2 == 0 else (False, True)):
+            attach(on)
+            run_loop(0.4)  # let what was on its way settle
+            s0, t0 = trainer.steps_done, time.perf_counter()
+            run_loop(segment)
+            rates[on].append((trainer.steps_done - s0) / (time.perf_counter() - t0))
+    attach(True)
+    w.stop()
+    spin(lambda: not w.controller.running)
+    w.close()
+    return dict(attached=rates[True], detached=rates[False])
+
+
+def paired_summary(result: dict) -> dict:
+    import numpy as np
+
+    on, off = np.array(result["attached"]), np.array(result["detached"])
+    ratios = on / off
+    rng = np.random.default_rng(0)
+    boot = rng.choice(ratios, size=(10_000, len(ratios))).mean(axis=1)
+    return dict(pairs=len(ratios), attached=float(np.median(on)), detached=float(np.median(off)),
+                mean=float(ratios.mean()), median=float(np.median(ratios)),
+                low=float(np.percentile(boot, 2.5)), high=float(np.percentile(boot, 97.5)),
+                sd=float(ratios.std(ddof=1)))
 
 
 def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
@@ -134,12 +213,14 @@ def measure_startup() -> dict:
     return dict(shown_at=shown["t"])
 
 
-def run_child(kind: str, preset: str, seconds: float, threads: int = 0) -> dict:
+def run_child(kind: str, preset: str, seconds: float, threads: int = 0,
+              pairs: int = 0) -> dict:
     t_launch = time.time()
     proc = subprocess.run([sys.executable, __file__, "--child", kind, "--preset", preset,
-                           "--seconds", str(seconds), "--threads", str(threads)],
+                           "--seconds", str(seconds), "--threads", str(threads),
+                           "--paired", str(pairs)],
                           capture_output=True, text=True,
-                          env=child_env(), timeout=600)
+                          env=child_env(), timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -150,13 +231,29 @@ def run_child(kind: str, preset: str, seconds: float, threads: int = 0) -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("--child", choices=["window", "window-probe", "headless", "startup"])
+    p.add_argument("--child", choices=["window", "window-probe", "headless", "startup",
+                                       "paired"])
     p.add_argument("--preset", default="ring")
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--threads", type=int, default=0,
                    help="training.threads for both (0 = automatic, as users get it)")
+    p.add_argument("--paired", type=int, default=0, metavar="N",
+                   help="only the paired measurement: N pairs of --segment seconds")
+    p.add_argument("--segment", type=float, default=2.0)
     args = p.parse_args()
+    if args.child == "paired":
+        print(json.dumps(measure_paired(args.preset, args.paired, args.seconds, args.threads)))
+        return 0
+    if args.paired:
+        r = paired_summary(run_child("paired", args.preset, args.segment, args.threads,
+                                     pairs=args.paired))
+        print(f"preset {args.preset}, paired in one window process: {r['pairs']} pairs of "
+              f"{args.segment:g} s, threads {args.threads or 'automatic'}")
+        print(f"attached {r['attached']:.1f} steps/s, detached {r['detached']:.1f} (medians); "
+              f"ratio mean {r['mean']:.3f} (95% CI {r['low']:.3f}-{r['high']:.3f}), "
+              f"median {r['median']:.3f}, sd of a pair {r['sd']:.3f}")
+        return 0
     if args.child in ("window", "window-probe"):
         print(json.dumps(measure_window(args.preset, args.seconds, args.threads,
                                         probe=args.child == "window-probe")))
@@ -189,6 +286,8 @@ def main() -> int:
     print(f"with the probe timer on: {wp:.1f} steps/s, ratio {wp / h:.3f}")
     for kind, runs in (("headless", headless), ("window", window), ("window-probe", probed)):
         print(kind, [round(r["steps_per_s"], 1) for r in runs], file=sys.stderr)
+    print("threads the window's tuner chose, per run:",
+          [[n for n, _ in r["tuner"] or []] for r in window], file=sys.stderr)
     return 0
 
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QSplitter, QStackedWidget, QTabWidget, QToolBar,
@@ -490,6 +490,7 @@ class MainWindow(QMainWindow):
         source = None
         if self._source_cache and self._source_cache[0] == self._data_key():
             source = self._source_cache[1].fresh(cfg.training.seed)
+        self.view_tabs.setCurrentWidget(self.run_split)  # Train: watch it learn
         self._start_run(cfg, source=source)
 
     def _start_run(self, cfg, source=None, checkpoint=None, paused=False) -> None:
@@ -659,7 +660,21 @@ class MainWindow(QMainWindow):
                                          and state not in ("starting",))
 
     # --- explorer ------------------------------------------------------------------------------
+    def _pictures_seen(self) -> bool:
+        """Can the user see the run's pictures now? (The Training tab, window not minimised.)"""
+        return self.view_tabs.currentWidget() is self.run_split and not self.isMinimized()
+
+    def _update_pictures(self) -> None:
+        # pictures nobody can see are not made: each costs training time (ring: ~1.5%)
+        self.controller.set_pictures(self._pictures_seen())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._update_pictures()
+
     def _view_tab_changed(self, index: int) -> None:
+        self._update_pictures()
         if self.view_tabs.widget(index) is not self.explorer:
             return
         tr = self.controller.trainer
@@ -669,8 +684,8 @@ class MainWindow(QMainWindow):
         elif tr is None and self.explorer.ex is None and self.engine_ready and \
                 not self._explorer_asked:
             demos = list_demos()  # first visit, nothing trained yet: a demo model to play with
-            if demos:
-                self.open_checkpoint(demos[0][1], resume=False)
+            if demos:  # shown where the user is: no tab switch (they may have moved on)
+                self.open_checkpoint(demos[0][1], resume=False, show=False)
 
     def enter_demo_mode(self) -> None:
         """Full screen, large type, the explorer's generator wandering by itself."""
@@ -851,9 +866,10 @@ class MainWindow(QMainWindow):
         if path:
             self.open_checkpoint(path)
 
-    def open_checkpoint(self, path, *, resume: bool = True) -> None:
+    def open_checkpoint(self, path, *, resume: bool = True, show: bool = True) -> None:
         """Load a checkpoint: the explorer gets its generator, and (when its data can be read)
-        the run is restored, paused, ready to continue."""
+        the run is restored, paused, ready to continue. ``show``: bring the explorer forward
+        when only exploring."""
         if resume and self._refuse_while_running("open a checkpoint"):
             return
         self._explorer_asked = True  # a model is on its way: no demo model in its place
@@ -861,11 +877,11 @@ class MainWindow(QMainWindow):
         def load(progress):
             from ganstudio.explore import load_for_exploring
 
-            return (*load_for_exploring(path), resume)
+            return (*load_for_exploring(path), resume, show)
 
         self.jobs.submit("checkpoint", load)
 
-    def _checkpoint_loaded(self, ckpt, G, real, bounds, resume) -> None:
+    def _checkpoint_loaded(self, ckpt, G, real, bounds, resume, show=True) -> None:
         if not ckpt.info.get("demo"):
             self._remember(ckpt.path)
         title = ckpt.meta.get("title") or f"{ckpt.path.name}: {ckpt.describe()}"
@@ -877,7 +893,7 @@ class MainWindow(QMainWindow):
         if resume and not ckpt.generator_only and not self.controller.running:
             self.set_config(ckpt.config.copy())
             self._start_run(ckpt.config.copy(), checkpoint=ckpt, paused=True)
-        else:
+        elif show:
             self.view_tabs.setCurrentWidget(self.explorer)
         self.statusBar().showMessage(f"Opened {ckpt.path.name}", 6000)
 

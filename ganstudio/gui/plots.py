@@ -30,6 +30,7 @@ SERIES = [
     ("g_grad_norm", "G gradient", G_COLOUR, "grad"),
 ]
 SMOOTHED = ("d_loss", "g_loss")
+REDRAW_INTERVAL = 1.0  # seconds between redraws of the live plots, at least
 
 
 class _Smoother:
@@ -136,8 +137,11 @@ class MetricsPlots(QWidget):
         self.set_loss_kind("nonsaturating")
         # all three in one go, each painted once: the loss plot first, as it moves the shared
         # x axis (drawn one per turn of the event loop, the linked axis made each paint twice)
+        # once a second at most: a curve that grows by a second's steps still looks live, and
+        # each redraw of the three costs training ~13 ms on two cores (measured, ring preset)
         self.throttle = ThrottledRedraw(self, [
-            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad")])])
+            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad")])],
+            min_interval=REDRAW_INTERVAL)
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
         curve = YOnlyCurve(name=name, pen=pen)

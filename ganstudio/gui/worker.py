@@ -21,6 +21,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 # each batch wakes the UI thread, which on two cores stalls training's thread team (measured:
 # 100 extra wake-ups a second cost training 2-5% here)
 METRICS_INTERVAL = 0.2
+# pictures (the 2-D view, sample grids) 2.5 times a second at most: drawing one costs training
+# about twice its own UI time (the UI thread takes a core from training's thread team), and
+# the 2-D view's ~3 a second cost training ~4% here (ring: picture 1.5%, drawing 2.3%)
+PICTURE_INTERVAL = 0.4
 
 
 def _one_line(e: BaseException) -> str:
@@ -46,7 +50,9 @@ class TrainingWorker(QObject):
         self.session = None
         self.trainer = None
         self.cancelled = False  # Stop pressed while the run was still being built
-        self.plane_layers = None  # the 2-D layers the window shows (set from the UI thread)
+        # what the window shows, for the session still to be built (set from the UI thread)
+        self.plane_layers: dict | None = None
+        self.pictures = True
 
     @Slot(object, object, object, bool)
     def start(self, config, source, checkpoint, paused: bool) -> None:
@@ -76,9 +82,9 @@ class TrainingWorker(QObject):
         self.session = TrainingSession(
             trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
             on_state=self.state.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
-            picture_ack=True)  # the window says when it has drawn one: none rendered in vain
-        if self.plane_layers is not None:
-            self.session.plane_layers = dict(self.plane_layers)
+            picture_interval=PICTURE_INTERVAL,
+            picture_ack=True,  # the window says when it has drawn one: none rendered in vain
+            plane_layers=self.plane_layers, pictures=self.pictures)
         try:
             self.session.run()
         finally:
@@ -184,6 +190,12 @@ class TrainingController(QObject):
         """The layers of the 2-D view the window shows: training computes only those."""
         self.worker.plane_layers = dict(layers)  # for a session still to be built
         self._with_session(lambda s: s.set_plane_layers(layers))
+
+    def set_pictures(self, on: bool) -> None:
+        """Pictures while the window can show them; none while it cannot (another tab is in
+        front, or it is minimised): each costs training time."""
+        self.worker.pictures = on
+        self._with_session(lambda s: s.set_pictures(on))
 
     def picture_shown(self) -> None:
         """The window has drawn the last picture: the session may render the next."""

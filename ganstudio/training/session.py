@@ -9,8 +9,9 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
   in the training thread at most every ``picture_interval`` seconds, and less often if rendering
   would cost more than ~4% of the time. With ``picture_ack``, the next picture also waits until
   the viewer calls ``picture_shown()``: a window that draws less often than pictures come costs
-  training no picture it never shows. ``plane_layers`` (settable from any thread) names the
-  layers of a 2-D picture the viewer shows; only those are computed;
+  training no picture it never shows. ``set_plane_layers()`` names the layers of a 2-D
+  picture the viewer shows (only those are computed), ``set_pictures(False)`` stops pictures
+  while nobody can see them (both from any thread);
 - ``on_state(state, message)``: "running", "paused", "finished", "stopped", "diverged", "error".
 
 Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
@@ -46,7 +47,8 @@ class TrainingSession:
                  on_picture: Callable[[Any], None] = lambda picture: None,
                  on_state: Callable[[str, str], None] = lambda state, message: None,
                  metrics_interval: float = 0.05, picture_interval: float = 0.3,
-                 start_paused: bool = False, picture_ack: bool = False):
+                 start_paused: bool = False, picture_ack: bool = False,
+                 plane_layers: dict | None = None, pictures: bool = True):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
@@ -74,7 +76,8 @@ class TrainingSession:
         self._plane_z = None
         # the layers of a 2-D picture to compute (visuals.plane_view's switches); the viewer
         # replaces the whole dict from its thread, which is atomic
-        self.plane_layers = dict(PLANE_LAYERS)
+        self.plane_layers = {**PLANE_LAYERS, **(plane_layers or {})}
+        self._pictures_on = pictures
         self._picture_wanted = False  # a picture is asked for now (set_plane_layers)
 
     # --- control, from any thread ------------------------------------------------------------
@@ -111,6 +114,14 @@ class TrainingSession:
         self.plane_layers = {**PLANE_LAYERS, **layers}
         self._picture_wanted = True
         self._wake.set()
+
+    def set_pictures(self, on: bool) -> None:
+        """Render pictures (True), or none while nobody can see them (False: the window shows
+        another tab or is minimised). Turned back on, one comes at once."""
+        if on and not self._pictures_on:
+            self._picture_wanted = True
+            self._wake.set()
+        self._pictures_on = on
 
     def picture_shown(self) -> None:
         """The viewer has drawn the last picture (with ``picture_ack``): render the next."""
@@ -182,12 +193,14 @@ class TrainingSession:
         self.budget_reached = bool(target) and tr.steps_done >= target
         self.tuner = thread_policy(tr.config.training.threads)
         try:
-            self.render_picture()
+            if self._pictures_on:
+                self.render_picture()
             while not self._stop.is_set():
                 self._serve_calls()
                 if self._picture_wanted:
                     self._picture_wanted = False
-                    self.render_picture()
+                    if self._pictures_on:
+                        self.render_picture()
                 stepping = self._take_step_token()
                 if (self._paused.is_set() or self.budget_reached) and not stepping:
                     self._flush()
@@ -217,13 +230,14 @@ class TrainingSession:
                 now = time.monotonic()
                 if stepping or now - self._last_flush >= self.metrics_interval:
                     self._flush()
-                if stepping or self._picture_due(now):
+                if self._pictures_on and (stepping or self._picture_due(now)):
                     self.render_picture()
                 target = tr.config.training.steps
                 if target and tr.steps_done >= target and not self.budget_reached:
                     self.budget_reached = True
                     self._flush()
-                    self.render_picture()
+                    if self._pictures_on:
+                        self.render_picture()
         except Exception as e:  # a bug or a broken device: report it, never kill the app
             self._flush()
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()

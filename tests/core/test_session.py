@@ -175,3 +175,23 @@ def test_the_viewer_chooses_the_layers_and_a_new_one_shows_even_while_paused():
     finally:
         s.stop()
         t.join(10)
+
+
+def test_no_pictures_while_nobody_sees_them_and_one_at_once_when_seen_again():
+    rec = Recorder()
+    s = rec.session(Trainer(tiny_config("ring", training__steps=0)), picture_interval=0.05,
+                    pictures=False)
+    t = start(s)
+    try:
+        wait_until(lambda: len(rec.batches) >= 5)
+        assert rec.pictures == []  # training went on, drawing nothing
+        s.set_pictures(True)
+        wait_until(lambda: len(rec.pictures) >= 3)  # at once, then at the usual pace
+        s.set_pictures(False)
+        time.sleep(0.2)  # one may have been on its way
+        seen = len(rec.pictures)
+        time.sleep(0.5)
+        assert len(rec.pictures) == seen
+    finally:
+        s.stop()
+        t.join(10)
