@@ -7,8 +7,9 @@ headless, and the time to show the window.
   between its ticks (p50 / p99 / max). A gap far above 10 ms is a UI that stutters.
 - Overhead: steps/s of the preset trained in the window (wall clock, after a warm-up) against
   steps/s of the headless path `ganstudio train` takes (Trainer.run with the command line's
-  progress bar and CSV log), each in a fresh process, alternating, medians; ratio = window /
-  headless. The window is timed without the 10 ms probe timer, which is the benchmark's own
+  progress bar and CSV log), each in a fresh process, in pairs of alternating order; ratio =
+  window / headless, per pair and of the medians. Between processes this machine's speed
+  varies by 10-20%, so it takes many pairs; ``--paired`` is the precise measurement. The window is timed without the 10 ms probe timer, which is the benchmark's own
   load (100 wake-ups a second cost training ~2% here); the gaps come from separate window runs
   with the probe on, and their steps/s is printed too.
 - Start-up: from launching a process to the window shown, torch loading afterwards.
@@ -83,9 +84,10 @@ def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = 
     s0, t0 = w.controller.trainer.steps_done, time.perf_counter()
     end = t0 + seconds
     app.processEvents()
-    while time.perf_counter() < end:  # the real event loop, as the app runs it
-        QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, app.quit)
-        app.exec()
+    while time.perf_counter() < end:  # a real event loop (app.quit would close the window)
+        loop = QEventLoop()
+        QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, loop.quit)
+        loop.exec()
     s1, t1 = w.controller.trainer.steps_done, time.perf_counter()
     tuner = getattr(w.controller.session, "tuner", None)  # None with a fixed thread count
     timer.stop()
@@ -266,24 +268,30 @@ def main() -> int:
         return 0
 
     headless, window, probed = [], [], []
-    for _ in range(args.repeats):  # alternate, so drift hits all
-        headless.append(run_child("headless", args.preset, args.seconds, args.threads))
-        window.append(run_child("window", args.preset, args.seconds, args.threads))
+    for i in range(args.repeats):  # pairs in alternating order (ABBA), so drift hits both
+        order = ("headless", "window") if i % 2 == 0 else ("window", "headless")
+        for kind in order:
+            (headless if kind == "headless" else window).append(
+                run_child(kind, args.preset, args.seconds, args.threads))
+    for _ in range(max(2, args.repeats // 2)):
         probed.append(run_child("window-probe", args.preset, args.seconds, args.threads))
     startups = sorted(run_child("startup", args.preset, 0)["startup_s"] for _ in range(3))
     h = statistics.median(r["steps_per_s"] for r in headless)
     w = statistics.median(r["steps_per_s"] for r in window)
-    wp = statistics.median(r["steps_per_s"] for r in probed)
+    pairs = [a["steps_per_s"] / b["steps_per_s"] for a, b in zip(window, headless)]
     worst = max(probed, key=lambda r: r["gap_p99"])
-    print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} runs each, "
+    print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} pairs, "
           f"threads {args.threads or 'automatic'}")
-    print(f"| headless steps/s | window steps/s | ratio | UI gap p50 / p99 / max (ms) | "
-          f"start-up to window (s) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {h:.1f} | {w:.1f} | {w / h:.3f} | {statistics.median(r['gap_p50'] for r in probed):.1f}"
+    print(f"| headless steps/s | window steps/s | ratio of medians | median pair ratio | "
+          f"UI gap p50 / p99 / max (ms) | start-up to window (s) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {h:.1f} | {w:.1f} | {w / h:.3f} | {statistics.median(pairs):.3f} | "
+          f"{statistics.median(r['gap_p50'] for r in probed):.1f}"
           f" / {worst['gap_p99']:.1f} / {max(r['gap_max'] for r in probed):.1f} | "
           f"{startups[1]:.2f} (median of 3) |")
-    print(f"with the probe timer on: {wp:.1f} steps/s, ratio {wp / h:.3f}")
+    print("pair ratios:", [round(x, 3) for x in pairs])
+    print(f"with the probe timer on: "
+          f"{statistics.median(r['steps_per_s'] for r in probed):.1f} steps/s")
     for kind, runs in (("headless", headless), ("window", window), ("window-probe", probed)):
         print(kind, [round(r["steps_per_s"], 1) for r in runs], file=sys.stderr)
     print("threads the window's tuner chose, per run:",
