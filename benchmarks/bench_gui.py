@@ -162,9 +162,14 @@ def measure_paired(preset: str, pairs: int, segment: float, threads: int = 0) ->
 
 
 def paired_summary(result: dict) -> dict:
+    return ratio_summary(result["attached"], result["detached"])
+
+
+def ratio_summary(on_rates, off_rates) -> dict:
+    """Per-pair ratios on / off: mean with a bootstrap 95% interval, median, spread."""
     import numpy as np
 
-    on, off = np.array(result["attached"]), np.array(result["detached"])
+    on, off = np.array(on_rates), np.array(off_rates)
     ratios = on / off
     rng = np.random.default_rng(0)
     boot = rng.choice(ratios, size=(10_000, len(ratios))).mean(axis=1)
@@ -279,6 +284,8 @@ def main() -> int:
     h = statistics.median(r["steps_per_s"] for r in headless)
     w = statistics.median(r["steps_per_s"] for r in window)
     pairs = [a["steps_per_s"] / b["steps_per_s"] for a, b in zip(window, headless)]
+    summary = ratio_summary([r["steps_per_s"] for r in window],
+                            [r["steps_per_s"] for r in headless])
     worst = max(probed, key=lambda r: r["gap_p99"])
     print(f"preset {args.preset}, {args.seconds:g} s per run, {args.repeats} pairs, "
           f"threads {args.threads or 'automatic'}")
@@ -289,7 +296,8 @@ def main() -> int:
           f"{statistics.median(r['gap_p50'] for r in probed):.1f}"
           f" / {worst['gap_p99']:.1f} / {max(r['gap_max'] for r in probed):.1f} | "
           f"{startups[1]:.2f} (median of 3) |")
-    print("pair ratios:", [round(x, 3) for x in pairs])
+    print(f"pair ratios: mean {summary['mean']:.3f} (95% CI {summary['low']:.3f}-"
+          f"{summary['high']:.3f}), sd {summary['sd']:.3f}:", [round(x, 3) for x in pairs])
     print(f"with the probe timer on: "
           f"{statistics.median(r['steps_per_s'] for r in probed):.1f} steps/s")
     for kind, runs in (("headless", headless), ("window", window), ("window-probe", probed)):
