@@ -171,7 +171,7 @@ def test_the_noise_grid_switch_decides_what_training_computes(window, qtbot):
     assert not window.plane_panel.view.heat.isVisible()
 
 
-def test_pictures_stop_while_another_tab_is_in_front(window, qtbot):
+def test_pictures_stop_while_another_tab_is_in_front_or_the_window_is_minimised(window, qtbot):
     """The Explore tab in front (or the window minimised): training makes no pictures nobody
     sees; back on the Training tab they come again. Train brings the Training tab forward."""
     use_config(window, qtbot, "ring")
@@ -187,6 +187,15 @@ def test_pictures_stop_while_another_tab_is_in_front(window, qtbot):
     qtbot.wait(1500)
     assert len(received) == seen and window._last_step > step  # training went on
     window.view_tabs.setCurrentWidget(window.run_split)
+    qtbot.waitUntil(lambda: len(received) > seen, timeout=5_000)
+    window.show()  # minimised: none either, and they come back with the window
+    qtbot.waitExposed(window)
+    window.showMinimized()
+    qtbot.wait(500)
+    seen = len(received)
+    qtbot.wait(1500)
+    assert len(received) == seen
+    window.showNormal()
     qtbot.waitUntil(lambda: len(received) > seen, timeout=5_000)
 
 
