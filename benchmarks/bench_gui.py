@@ -47,53 +47,72 @@ def child_env() -> dict:
     return env
 
 
-def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = True) -> dict:
-    import numpy as np
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
+class TrainingWindow:
+    """The window, shown at 1280 x 800, training ``preset`` (no step budget) past its first 50
+    steps, driven by a real event loop."""
 
-    from ganstudio.gui import MainWindow
-    from ganstudio.gui.theme import apply_theme
+    def __init__(self, preset: str, threads: int = 0):
+        from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
-    apply_theme(app)
-    w = MainWindow()
-    w.ask_close = lambda: "discard"
-    w.resize(1280, 800)
-    w.show()
+        from ganstudio.gui import MainWindow
+        from ganstudio.gui.theme import apply_theme
 
-    def spin(until) -> None:
+        self.app = QApplication(sys.argv[:1])
+        apply_theme(self.app)
+        self.w = w = MainWindow()
+        w.ask_close = lambda: "discard"
+        w.resize(1280, 800)
+        w.show()
+        self.spin(lambda: w.engine_ready)
+        w.load_preset(preset)
+        w.config.training.steps = 0
+        w.config.training.threads = threads
+        self.spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
+        w.train_button.click()
+        self.spin(lambda: w._last_step >= 50)
+        self.trainer = w.controller.trainer
+
+    def spin(self, until) -> None:
+        from PySide6.QtCore import QEventLoop
+
         while not until():
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
             time.sleep(0.002)
 
-    spin(lambda: w.engine_ready)
-    w.load_preset(preset)
-    w.config.training.steps = 0
-    w.config.training.threads = threads
-    spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
+    def run_loop(self, seconds: float) -> None:
+        """The event loop as the app runs it, for ``seconds`` (app.quit would close the
+        window, which stops training)."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            loop = QEventLoop()
+            QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, loop.quit)
+            loop.exec()
+
+    def close(self) -> None:
+        self.w.stop()
+        self.spin(lambda: not self.w.controller.running)
+        self.w.close()
+
+
+def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = True) -> dict:
+    import numpy as np
+    from PySide6.QtCore import QTimer
+
+    tw = TrainingWindow(preset, threads)
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    w.train_button.click()
-    spin(lambda: w._last_step >= 50)
-    warm = time.perf_counter() + 2.0
-    spin(lambda: time.perf_counter() >= warm)
+    tw.run_loop(2.0)  # warm-up
     if probe:
         timer.start()
-    s0, t0 = w.controller.trainer.steps_done, time.perf_counter()
-    end = t0 + seconds
-    app.processEvents()
-    while time.perf_counter() < end:  # a real event loop (app.quit would close the window)
-        loop = QEventLoop()
-        QTimer.singleShot(int((end - time.perf_counter()) * 1000) + 1, loop.quit)
-        loop.exec()
-    s1, t1 = w.controller.trainer.steps_done, time.perf_counter()
-    tuner = getattr(w.controller.session, "tuner", None)  # None with a fixed thread count
+    s0, t0 = tw.trainer.steps_done, time.perf_counter()
+    tw.run_loop(seconds)
+    s1, t1 = tw.trainer.steps_done, time.perf_counter()
+    tuner = getattr(tw.w.controller.session, "tuner", None)  # None with a fixed thread count
     timer.stop()
-    w.stop()
-    spin(lambda: not w.controller.running)
-    w.close()
+    tw.close()
     # the thread counts the tuner chose: (threads, median step time) per decision
     result = dict(steps_per_s=(s1 - s0) / (t1 - t0),
                   tuner=None if tuner is None else tuner.history)
@@ -105,38 +124,9 @@ def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = 
 
 
 def measure_paired(preset: str, pairs: int, segment: float, threads: int = 0) -> dict:
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from ganstudio.gui import MainWindow
-    from ganstudio.gui.theme import apply_theme
-
-    app = QApplication(sys.argv[:1])
-    apply_theme(app)
-    w = MainWindow()
-    w.ask_close = lambda: "discard"
-    w.resize(1280, 800)
-    w.show()
-
-    def spin(until) -> None:
-        while not until():
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.002)
-
-    def run_loop(seconds: float) -> None:  # the real event loop (app.quit would close w)
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    spin(lambda: w.engine_ready)
-    w.load_preset(preset)
-    w.config.training.steps = 0
-    w.config.training.threads = threads
-    spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
-    w.train_button.click()
-    spin(lambda: w._last_step >= 50)
-    run_loop(2.0)
-    session, trainer = w.controller.session, w.controller.trainer
+    tw = TrainingWindow(preset, threads)
+    tw.run_loop(2.0)
+    session, trainer = tw.w.controller.session, tw.trainer
     attached = (session.on_metrics, session.on_picture, session._picture_due)
 
     def attach(on: bool) -> None:  # plain attribute swaps: atomic for the training thread
@@ -150,14 +140,12 @@ def measure_paired(preset: str, pairs: int, segment: float, threads: int = 0) ->
     for i in range(pairs):
         for on in ((True, False) if i % 2 == 0 else (False, True)):
             attach(on)
-            run_loop(0.4)  # let what was on its way settle
+            tw.run_loop(0.4)  # let what was on its way settle
             s0, t0 = trainer.steps_done, time.perf_counter()
-            run_loop(segment)
+            tw.run_loop(segment)
             rates[on].append((trainer.steps_done - s0) / (time.perf_counter() - t0))
     attach(True)
-    w.stop()
-    spin(lambda: not w.controller.running)
-    w.close()
+    tw.close()
     return dict(attached=rates[True], detached=rates[False])
 
 
