@@ -2,7 +2,7 @@
 
 The worker builds the Trainer (reading the data with progress) and runs a core TrainingSession in
 its thread; the session's callbacks become Qt signals, which reach the UI thread queued. The
-session limits them to 10 metric batches and a few pictures per second.
+session limits them to 3 metric batches and 2.5 pictures per second.
 
 The UI thread never waits: Pause, Resume, Step and Stop set thread-safe flags on the session, and
 requests that need the trainer (save a checkpoint, snapshot the generator) are queued to run in
@@ -85,6 +85,7 @@ class TrainingWorker(QObject):
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
             plane_layers=self.plane_layers, pictures=self.pictures)
+        self.session.set_pictures(self.pictures)  # in case the window changed it meanwhile
         try:
             self.session.run()
         finally:
