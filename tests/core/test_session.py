@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -29,6 +30,17 @@ def start(session):
     t = threading.Thread(target=session.run)
     t.start()
     return t
+
+
+@contextmanager
+def running(session):
+    """The session running in its own thread for the block; stopped and joined after it."""
+    t = start(session)
+    try:
+        yield t
+    finally:
+        session.stop()
+        t.join(10)
 
 
 def wait_until(cond, timeout=20.0):
@@ -145,8 +157,7 @@ def test_with_acknowledgement_the_next_picture_waits_until_the_last_was_shown(mo
     rec = Recorder()
     s = rec.session(Trainer(tiny_config("ring", training__steps=0)), picture_interval=0.05,
                     picture_ack=True)
-    t = start(s)
-    try:
+    with running(s):
         wait_until(lambda: len(rec.batches) >= 3)
         time.sleep(0.5)
         assert len(rec.pictures) == 1  # the first one, never shown: no second rendered
@@ -154,17 +165,13 @@ def test_with_acknowledgement_the_next_picture_waits_until_the_last_was_shown(mo
         wait_until(lambda: len(rec.pictures) == 2, timeout=5)
         time.sleep(1.6)  # not shown either: a lost answer delays pictures, never stops them
         assert 3 <= len(rec.pictures) <= 4
-    finally:
-        s.stop()
-        t.join(10)
 
 
 def test_the_viewer_chooses_the_layers_and_a_new_one_shows_even_while_paused():
     rec = Recorder()
     s = rec.session(Trainer(tiny_config("ring", training__steps=0)), start_paused=True)
     assert s.plane_layers["mesh"] is False  # the noise grid costs time: off unless asked for
-    t = start(s)
-    try:
+    with running(s):
         wait_until(lambda: len(rec.pictures) == 1 and s.state == "paused")
         assert rec.pictures[0].mesh is None and rec.pictures[0].heatmap is not None
         s.set_plane_layers({"mesh": True, "heatmap": False})
@@ -172,17 +179,13 @@ def test_the_viewer_chooses_the_layers_and_a_new_one_shows_even_while_paused():
         assert rec.pictures[1].mesh is not None and rec.pictures[1].heatmap is None
         assert rec.pictures[1].arrows is not None  # a layer not named keeps its default
         assert s.trainer.steps_done == 0
-    finally:
-        s.stop()
-        t.join(10)
 
 
 def test_no_pictures_while_nobody_sees_them_and_one_at_once_when_seen_again():
     rec = Recorder()
     s = rec.session(Trainer(tiny_config("ring", training__steps=0)), picture_interval=0.05,
                     pictures=False)
-    t = start(s)
-    try:
+    with running(s):
         wait_until(lambda: len(rec.batches) >= 5)
         assert rec.pictures == []  # training went on, drawing nothing
         s.set_pictures(True)
@@ -192,6 +195,3 @@ def test_no_pictures_while_nobody_sees_them_and_one_at_once_when_seen_again():
         seen = len(rec.pictures)
         time.sleep(0.5)
         assert len(rec.pictures) == seen
-    finally:
-        s.stop()
-        t.join(10)
