@@ -17,26 +17,15 @@ import time
 from pathlib import Path
 
 from ganstudio import __version__
-from ganstudio.config import ConfigError, ExperimentConfig
+from ganstudio.config import ExperimentConfig
+from ganstudio.errors import UserError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UserError(Exception):
-    """Bad input: reported in one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from ganstudio.data import DataError
-    from ganstudio.training.checkpoint import CheckpointError
-    from ganstudio.training.device import DeviceError
-
-    return (UserError, ConfigError, DataError, CheckpointError, DeviceError)
 
 
 # --- train -------------------------------------------------------------------------------------
@@ -249,7 +238,7 @@ def cmd_sample(args) -> int:
         x = G(z, y)
     if spec.kind == "2d":
         if suffix == ".png":
-            from ganstudio.explore import plane_backdrop
+            from ganstudio.explore.exploration import plane_backdrop
 
             real, bounds = plane_backdrop(ckpt.config)
             save_scatter(x, out, bounds, real=real)
@@ -368,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         args.func = cmd_gui
     try:
         return args.func(args)
-    except _user_errors() as e:
+    except UserError as e:
         print(f"ganstudio: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

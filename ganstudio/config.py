@@ -24,11 +24,12 @@ from typing import Any, Callable
 import tomli_w
 
 from ganstudio import catalog
+from ganstudio.errors import UserError
 
 SECTIONS = ("data", "model", "loss", "optimizer", "training")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A config value a user must fix; ``field`` is its dotted name ("optimizer.lr_g")."""
 
     def __init__(self, message: str, field: str | None = None):

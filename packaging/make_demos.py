@@ -19,7 +19,7 @@ import torch
 
 from ganstudio.presets import get_preset
 from ganstudio.training import Trainer
-from ganstudio.training.demos import demos_dir
+from ganstudio.explore.demos import demos_dir
 
 DEMOS = {
     "digits": "Handwritten digits (drawn data, with labels)",

@@ -76,7 +76,7 @@ def shapes(s: Session) -> None:
 
 
 def explorer(s: Session) -> None:
-    from ganstudio.training.demos import list_demos
+    from ganstudio.explore.demos import list_demos
 
     demos = dict((Path(p).stem, p) for _, p in list_demos())
     if not {"digits", "fashion-mnist"} <= set(demos):

@@ -7,11 +7,13 @@ from typing import Callable
 
 import torch
 
+from ganstudio.errors import UserError
+
 # progress(done, total, what): called while a source loads or draws its data
 Progress = Callable[[int, int, str], None]
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """A data problem a user can fix (missing folder, no readable images...), in plain words."""
 
 

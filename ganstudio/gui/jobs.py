@@ -7,10 +7,11 @@ its result is dropped if it has (the pattern of stylegan3's async renderer).
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ganstudio.errors import user_message
 
 # a job: fn(progress) -> result, where progress(done, total, what)
 Job = Callable[[Callable[[int, int, str], None]], Any]
@@ -34,9 +35,7 @@ class _JobWorker(QObject):
             result = fn(lambda done, total, what: self.progress.emit(kind, stamp, done, total,
                                                                    what))
         except Exception as e:
-            msg = str(e) if _is_user_error(e) else "".join(
-                traceback.format_exception_only(type(e), e)).strip()
-            self.failed.emit(kind, stamp, msg)
+            self.failed.emit(kind, stamp, user_message(e))
             return
         self.done.emit(kind, stamp, result)
 
@@ -49,10 +48,6 @@ def _single_threaded_torch() -> None:
 
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
-
-
-def _is_user_error(e: Exception) -> bool:
-    return type(e).__name__ in ("ConfigError", "DataError", "CheckpointError", "DeviceError")
 
 
 class JobRunner(QObject):

@@ -22,17 +22,17 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 from ganstudio.config import ConfigError, ExperimentConfig
 from ganstudio.gui.collector import collect_in_ui_thread, freeze_loaded_modules
-from ganstudio.gui.explorer import LatentExplorer
+from ganstudio.gui.explorer.view import LatentExplorer
 from ganstudio.gui.jobs import JobRunner
-from ganstudio.gui.panels import ArchitecturePanel, DatasetPanel, LossPanel, scrolled
-from ganstudio.gui.plane import PlanePanel
-from ganstudio.gui.plots import MetricsPlots
+from ganstudio.gui.settings.panels import ArchitecturePanel, DatasetPanel, LossPanel, scrolled
+from ganstudio.gui.training_view.plane import PlanePanel
+from ganstudio.gui.training_view.plots import MetricsPlots
 from ganstudio.gui.theme import apply_theme, restyle_plots
 from ganstudio.gui.widgets import ImageView, SteadyLabel
-from ganstudio.gui.worker import Failure, TrainingController
+from ganstudio.gui.training_view.worker import Failure, TrainingController
 from ganstudio.paths import resources_dir
 from ganstudio.presets import DEFAULT_PRESET, list_presets, load_preset
-from ganstudio.training.demos import list_demos
+from ganstudio.explore.demos import list_demos
 
 APP_NAME = "GAN Studio"
 MAX_RECENT = 8
@@ -693,7 +693,7 @@ class MainWindow(QMainWindow):
             self.view_tabs.setCurrentWidget(self.explorer)
             self.explorer.status.setText("Open a model first: train one, or pick a demo model.")
             return
-        from ganstudio.gui.demo import DemoWindow
+        from ganstudio.gui.explorer.demo import DemoWindow
 
         if self.demo_window is None:
             self.demo_window = DemoWindow(self.explorer)
@@ -875,7 +875,7 @@ class MainWindow(QMainWindow):
         self._explorer_asked = True  # a model is on its way: no demo model in its place
 
         def load(progress):
-            from ganstudio.explore import load_for_exploring
+            from ganstudio.explore.exploration import load_for_exploring
 
             return (*load_for_exploring(path), resume, show)
 

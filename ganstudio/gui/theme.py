@@ -61,7 +61,7 @@ def restyle_plots(root, name: str) -> None:
     for w in root.findChildren(pg.PlotWidget):
         w.setBackground(c["plot_bg"])
         if w.getPlotItem().legend is not None:
-            from ganstudio.gui.plots import legend_brush
+            from ganstudio.gui.training_view.plots import legend_brush
 
             w.getPlotItem().legend.setBrush(legend_brush(c["plot_bg"]))
         for axis in ("left", "bottom"):

@@ -286,7 +286,7 @@ class ThrottledRedraw:
     def _draw_next(self) -> None:
         import time
 
-        from ganstudio.gui.plotpaint import paint_now
+        from ganstudio.gui.training_view.plotpaint import paint_now
 
         parts = self._parts()
         if self._next is None or self._next >= len(parts):

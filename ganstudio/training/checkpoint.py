@@ -22,6 +22,7 @@ from safetensors import safe_open
 from safetensors.torch import save as st_save
 
 import ganstudio
+from ganstudio.errors import UserError
 from ganstudio.config import ConfigError, ExperimentConfig, atomic_write_bytes
 from ganstudio.models import ModelSpec, build_models
 from ganstudio.training.history import History
@@ -31,7 +32,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError):
     """A checkpoint that cannot be used, said in one line."""
 
 

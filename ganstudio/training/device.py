@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import torch
 
+from ganstudio.errors import UserError
 
-class DeviceError(ValueError):
-    pass
+
+class DeviceError(UserError):
+    """A device that was asked for but is not usable here."""
 
 
 def resolve_device(name: str) -> torch.device:

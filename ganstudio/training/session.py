@@ -30,7 +30,7 @@ import time
 import traceback
 from typing import Any, Callable
 
-from ganstudio import visuals
+from ganstudio.training import visuals
 from ganstudio.training.trainer import Trainer, TrainingDiverged
 
 RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures

@@ -20,7 +20,7 @@ from typing import Callable
 
 import torch
 
-from ganstudio import augment, losses
+from ganstudio.training import augment, objectives as losses
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from ganstudio import augment, catalog
-from ganstudio.augment import POLICIES, diff_augment, instance_noise_std
+from ganstudio import catalog
+from ganstudio.training import augment
+from ganstudio.training.augment import POLICIES, diff_augment, instance_noise_std
 
 
 def gen(seed=0):

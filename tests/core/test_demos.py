@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio.explore import open_for_exploring
+from ganstudio.explore.exploration import open_for_exploring
 from ganstudio.metrics.modes import mode_coverage
 from ganstudio.training.checkpoint import load_checkpoint
-from ganstudio.training.demos import list_demos
+from ganstudio.explore.demos import list_demos
 
 BUNDLED = ["digits", "shapes", "fashion-mnist", "ring"]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganstudio import latent
-from ganstudio.explore import Exploration, open_for_exploring
+from ganstudio.explore import latent
+from ganstudio.explore.exploration import Exploration, open_for_exploring
 from ganstudio.training import Trainer
 from ganstudio.training.checkpoint import CheckpointError, load_checkpoint
 from tests.conftest import tiny_config

@@ -10,11 +10,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QT = ("PySide6", "shiboken6", "pyqtgraph", "superqt")
-CORE = ["ganstudio.cli", "ganstudio.config", "ganstudio.catalog", "ganstudio.data",
-        "ganstudio.data.toy2d", "ganstudio.data.folder", "ganstudio.data.datasets",
-        "ganstudio.data.procedural", "ganstudio.models", "ganstudio.losses",
-        "ganstudio.augment", "ganstudio.training", "ganstudio.training.checkpoint",
-        "ganstudio.metrics", "ganstudio.export", "ganstudio.presets"]
+CORE = ["ganstudio.cli", "ganstudio.config", "ganstudio.catalog", "ganstudio.errors",
+        "ganstudio.data", "ganstudio.data.toy2d", "ganstudio.data.folder",
+        "ganstudio.data.datasets", "ganstudio.data.procedural", "ganstudio.models",
+        "ganstudio.training", "ganstudio.training.objectives", "ganstudio.training.augment",
+        "ganstudio.training.checkpoint", "ganstudio.training.session",
+        "ganstudio.training.visuals", "ganstudio.explore.exploration", "ganstudio.explore.latent",
+        "ganstudio.explore.demos", "ganstudio.metrics", "ganstudio.export", "ganstudio.presets"]
 
 
 def test_importing_and_training_with_the_core_loads_no_qt():

@@ -8,7 +8,7 @@ import numpy as np
 
 from ganstudio.training import Trainer
 from ganstudio.training.session import TrainingSession
-from ganstudio.visuals import PlaneView
+from ganstudio.training.visuals import PlaneView
 from tests.conftest import tiny_config
 
 
@@ -131,7 +131,7 @@ def test_an_exception_ends_the_session_with_a_message_not_a_crash(monkeypatch):
 
 
 def test_divergence_pauses_and_the_last_good_state_can_still_be_saved(monkeypatch, tmp_path):
-    from ganstudio import losses
+    from ganstudio.training import objectives as losses
 
     rec = Recorder()
     tr = Trainer(tiny_config(training__steps=0))

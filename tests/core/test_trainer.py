@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from ganstudio import losses
+from ganstudio.training import objectives as losses
 from ganstudio.config import ConfigError
 from ganstudio.training import Trainer, TrainingDiverged
 from ganstudio.training.history import METRICS

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ganstudio import visuals
+from ganstudio.training import visuals
 from ganstudio.training import Trainer
 from tests.conftest import tiny_config
 

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton
 
-from ganstudio.gui.plots import MetricsPlots
+from ganstudio.gui.training_view.plots import MetricsPlots
 from tests.gui.conftest import curve_points, use_config
 
 
@@ -242,7 +242,7 @@ def test_an_error_in_training_is_shown_and_the_window_stays_usable(window, qtbot
 
 
 def test_a_diverged_run_pauses_keeps_its_state_and_says_so(window, qtbot, monkeypatch):
-    from ganstudio import losses
+    from ganstudio.training import objectives as losses
 
     real = losses.g_loss
     use_config(window, qtbot, "ring")
@@ -308,7 +308,7 @@ def test_live_plots_repaint_about_once_a_second_not_continuously(window, qtbot):
     other into endless repaints)."""
     from PySide6.QtCore import QEvent, QObject
 
-    from ganstudio.gui.plots import REDRAW_INTERVAL
+    from ganstudio.gui.training_view.plots import REDRAW_INTERVAL
 
     window.resize(1280, 800)
     window.show()

@@ -1,7 +1,7 @@
 """The latent-space explorer: move through what a trained generator learned, make paths between
 points, animate them, and export pictures and animations.
 
-The state and the drawing live in the core (ganstudio.explore.Exploration); this module wires
+The state and the drawing live in the core (ganstudio.explore.exploration.Exploration); this module wires
 widgets to it. Pictures are rendered in a background thread, newest request first, so sliders
 stay smooth; exports run as background jobs with a progress bar.
 """
@@ -64,7 +64,7 @@ class LatentExplorer(QWidget):
     def __init__(self, jobs=None, parent=None):
         super().__init__(parent)
         self.setObjectName("latentExplorer")
-        self.ex = None  # ganstudio.explore.Exploration
+        self.ex = None  # ganstudio.explore.exploration.Exploration
         self.jobs = jobs
         self.renderer = AsyncRenderer(self)
         self.renderer.rendered.connect(self._rendered)
@@ -161,7 +161,7 @@ class LatentExplorer(QWidget):
         lay.addWidget(self.status)
 
     def _move_tab(self) -> QWidget:
-        from ganstudio.explore import MODES
+        from ganstudio.explore.exploration import MODES
 
         tab = QWidget()
         lay = QVBoxLayout(tab)
@@ -339,7 +339,7 @@ class LatentExplorer(QWidget):
     # --- which generator ----------------------------------------------------------------------
     def set_generator(self, G, spec, title: str, real=None, bounds=None, config=None) -> None:
         """Explore ``G`` (a copy the explorer may keep). Sliders appear once set up."""
-        from ganstudio.explore import Exploration
+        from ganstudio.explore.exploration import Exploration
 
         self.status.setText("Preparing the sliders...")
         old = self.ex
@@ -356,7 +356,7 @@ class LatentExplorer(QWidget):
         self.renderer.request(setup, "setup")
 
     def set_exploration(self, ex) -> None:
-        """Explore a ready Exploration (e.g. from ganstudio.explore.open_for_exploring)."""
+        """Explore a ready Exploration (e.g. from ganstudio.explore.exploration.open_for_exploring)."""
         self.renderer.request(lambda: ("setup", ex, ex.picture()), "setup")
 
     def set_demo_models(self, demos: list[tuple[str, str]]) -> None:
@@ -429,7 +429,7 @@ class LatentExplorer(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self.sliders, self.value_labels = [], []
-        from ganstudio.explore import SLIDER_RANGE
+        from ganstudio.explore.exploration import SLIDER_RANGE
 
         for i, (name, tip) in enumerate(self.ex.slider_names()):
             label = QLabel(name)
@@ -496,7 +496,7 @@ class LatentExplorer(QWidget):
 
     def set_values(self, values) -> None:
         """Move all sliders at once (one picture, not one per slider)."""
-        from ganstudio.explore import SLIDER_RANGE
+        from ganstudio.explore.exploration import SLIDER_RANGE
 
         self.ex.values = np.clip(np.asarray(values, dtype=np.float64), -SLIDER_RANGE,
                                  SLIDER_RANGE)
@@ -559,7 +559,7 @@ class LatentExplorer(QWidget):
     def request_path(self) -> None:
         if self.ex is None:
             return
-        from ganstudio.explore import tile
+        from ganstudio.explore.exploration import tile
 
         ex = self.ex.copy()
         self.path_z = ex.path(self._end(0), self._end(1), self.frames.value(),
@@ -704,7 +704,7 @@ class LatentExplorer(QWidget):
     def save_strip(self, path: str) -> None:
         from PIL import Image
 
-        from ganstudio.explore import tile
+        from ganstudio.explore.exploration import tile
         from ganstudio.export import save_pil
 
         ex, zs, size = self.ex.copy(), self.path_z, self.export_size.value()
@@ -774,8 +774,8 @@ class LatentExplorer(QWidget):
 
             import torch
 
-            from ganstudio.explore import tile
-            from ganstudio.latent import truncate
+            from ganstudio.explore.exploration import tile
+            from ganstudio.explore.latent import truncate
 
             zs = truncate(torch.randn(n, ex.spec.latent_dim,
                                       generator=torch.Generator().manual_seed(ex.seed)), ex.psi)

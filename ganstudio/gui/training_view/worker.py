@@ -16,6 +16,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from ganstudio.errors import user_message
+
 
 # metric batches reach the window 3 times a second: the plots redraw once a second, the
 # status bar's step count still ticks, and each batch wakes the UI thread, which on two cores
@@ -98,14 +100,7 @@ class TrainingWorker(QObject):
 
 
 def _user_message(e: BaseException) -> str:
-    from ganstudio.config import ConfigError
-    from ganstudio.data import DataError
-    from ganstudio.training.checkpoint import CheckpointError
-    from ganstudio.training.device import DeviceError
-
-    if isinstance(e, (ConfigError, DataError, CheckpointError, DeviceError)):
-        return str(e)
-    return f"The run could not start: {_one_line(e)}"
+    return user_message(e, context="The run could not start")
 
 
 class Failure:

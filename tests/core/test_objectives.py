@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganstudio import losses
-from ganstudio.losses import LOSS_NAMES, d_loss, displayed_score, g_loss
+from ganstudio.training import objectives as losses
+from ganstudio.training.objectives import LOSS_NAMES, d_loss, displayed_score, g_loss
 
 LN2 = math.log(2.0)
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
                                QWidget)
 
-from ganstudio.gui.plotpaint import light_axes
+from ganstudio.gui.training_view.plotpaint import light_axes
 
 REAL_BRUSH = (90, 90, 100, 150)
 FAKE_BRUSH = (238, 110, 30, 220)

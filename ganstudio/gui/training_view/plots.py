@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from ganstudio.gui.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
+from ganstudio.gui.training_view.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
 from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import History
 

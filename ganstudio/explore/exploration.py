@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganstudio import latent
+from ganstudio.explore import latent
 from ganstudio.export import image_grid, scatter_image, to_uint8_images
-from ganstudio.visuals import latent_mesh
+from ganstudio.training.visuals import latent_mesh
 
 SLIDER_RANGE = 3.0  # sliders span -3..3 (the noise is standard normal)
 MAX_DIMENSION_SLIDERS = 16  # above this, sliders move along directions instead

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganstudio import losses
+from ganstudio.training import objectives as losses
 from ganstudio.export import image_grid
 
 HEATMAP_SIZE = 32  # D evaluated on a 32 x 32 grid of the plane...

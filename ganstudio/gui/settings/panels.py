@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QGroupBox, QLabel, QProgressBar, QScrollArea, QSt
                                QVBoxLayout, QWidget)
 
 from ganstudio.config import ExperimentConfig, field_specs
-from ganstudio.gui.form import ConfigForm
-from ganstudio.gui.plane import PlaneWidget
+from ganstudio.gui.settings.form import ConfigForm
+from ganstudio.gui.training_view.plane import PlaneWidget
 from ganstudio.gui.widgets import ImageView
 
 

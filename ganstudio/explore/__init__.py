@@ -1,0 +1,1 @@
+"""Exploring a trained generator: the exploration, its player, latent tools, demo models."""
