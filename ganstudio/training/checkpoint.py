@@ -72,8 +72,7 @@ class Checkpoint:
 
 
 # --- optimiser state <-> flat tensors + JSON ---------------------------------------------------
-def _flatten_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict) -> dict:
-    sd = opt.state_dict()
+def _flatten_optimizer(sd: dict, prefix: str, tensors: dict) -> dict:
     scalars: dict = {}
     for idx, entry in sd["state"].items():
         for key, value in entry.items():
@@ -102,7 +101,8 @@ def _module_tensors(module: torch.nn.Module, prefix: str, tensors: dict) -> None
 # --- saving ------------------------------------------------------------------------------------
 def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = False,
                     title: str = "", demo: bool = False) -> Path:
-    """Write the trainer's whole state to ``path`` (".safetensors" added if missing).
+    """Write the trainer's whole state (``Trainer.state_dict``) to ``path`` (".safetensors"
+    added if missing).
 
     ``generator_only``: only the sampling generator (EMA when there is one) and what describes
     it: a file a fraction of the size, for exploring and sharing, that cannot resume training.
@@ -112,32 +112,41 @@ def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = 
         path = path.with_name(path.name + SUFFIX)
     if generator_only:
         return _save_generator(trainer, path, title, demo)
-    tensors: dict[str, torch.Tensor] = {}
     with trainer.lock:
-        _module_tensors(trainer.G, "G", tensors)
-        _module_tensors(trainer.D, "D", tensors)
-        if trainer.ema is not None:
-            _module_tensors(trainer.ema, "EMA", tensors)
+        state = trainer.state_dict()
+        tensors: dict[str, torch.Tensor] = {}
+        for name, prefix in (("G", "G"), ("D", "D"), ("EMA", "EMA")):
+            if state[name] is not None:
+                _put(tensors, prefix, state[name])
         info = {
-            "steps_done": trainer.steps_done,
-            "elapsed": trainer.elapsed,
-            "opt_g": _flatten_optimizer(trainer.opt_g, "opt_g", tensors),
-            "opt_d": _flatten_optimizer(trainer.opt_d, "opt_d", tensors),
+            "steps_done": state["steps_done"],
+            "elapsed": state["elapsed"],
+            "opt_g": _flatten_optimizer(state["opt_g"], "opt_g", tensors),
+            "opt_d": _flatten_optimizer(state["opt_d"], "opt_d", tensors),
             "data": {},
         }
-        tensors["rng.train"] = trainer.rng.get_state().cpu()
-        for k, v in trainer.source.state_dict().items():
+        tensors["rng.train"] = state["rng"]
+        for k, v in state["data"].items():
             if torch.is_tensor(v):
                 tensors[f"data.{k}"] = v.cpu().contiguous()
             else:
                 info["data"][k] = v
-        tensors["fixed.z"] = trainer.fixed_z.contiguous()
-        if trainer.fixed_y is not None:
-            tensors["fixed.y"] = trainer.fixed_y.contiguous()
-        for k, v in trainer.history.to_arrays().items():
-            tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
-        meta = _metadata(trainer, info)
+        tensors["fixed.z"] = state["fixed_z"].contiguous()
+        if state["fixed_y"] is not None:
+            tensors["fixed.y"] = state["fixed_y"].contiguous()
+        _put_history(tensors, state["history"])
+        meta = _metadata(trainer, info)  # under the lock: the config of the same moment
     return atomic_write_bytes(path, st_save(tensors, metadata=meta))
+
+
+def _put(tensors: dict, prefix: str, state: dict[str, torch.Tensor]) -> None:
+    for k, v in state.items():
+        tensors[f"{prefix}.{k}"] = v.contiguous()
+
+
+def _put_history(tensors: dict, arrays: dict) -> None:
+    for k, v in arrays.items():
+        tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
 
 
 def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
@@ -145,8 +154,7 @@ def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
     with trainer.lock:
         prefix = "EMA" if trainer.ema is not None else "G"
         _module_tensors(trainer.sampling_generator(), prefix, tensors)
-        for k, v in trainer.history.to_arrays().items():
-            tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
+        _put_history(tensors, trainer.history.to_arrays())
         info = {"steps_done": trainer.steps_done, "elapsed": trainer.elapsed,
                 "generator_only": True, "demo": demo}
         meta = _metadata(trainer, info)
@@ -217,51 +225,41 @@ def load_generator(ckpt: Checkpoint | str | os.PathLike, *, use_ema: bool = True
     return G.eval().requires_grad_(False), ckpt
 
 
+def trainer_state(ckpt: Checkpoint) -> dict:
+    """The checkpoint as a ``Trainer.state_dict()``."""
+    info = ckpt.info
+    state: dict = {"G": ckpt.section("G"), "D": ckpt.section("D"),
+                   "EMA": ckpt.section("EMA") if ckpt.has_ema else None}
+    for name in ("opt_g", "opt_d"):
+        try:
+            state[name] = _unflatten_optimizer(info[name], ckpt.section(name))
+        except (KeyError, ValueError, TypeError):
+            raise CheckpointError(f"{ckpt.path.name}: the optimiser state is damaged") from None
+    data_state = dict(info.get("data", {}))
+    data_state.update(ckpt.section("data"))
+    try:
+        state.update(rng=ckpt.tensors["rng.train"], data=data_state,
+                     fixed_z=ckpt.tensors["fixed.z"], fixed_y=ckpt.tensors.get("fixed.y"),
+                     steps_done=ckpt.steps_done, elapsed=float(info.get("elapsed", 0.0)),
+                     history={k: v.numpy() for k, v in ckpt.section("history").items()})
+    except KeyError as e:
+        raise CheckpointError(f"{ckpt.path.name}: part of the run is missing ({e}): damaged "
+                              "file?") from None
+    return state
+
+
 def restore_trainer(trainer, ckpt: Checkpoint) -> None:
     """Put a checkpoint's state into a trainer whose networks have the same shape."""
+    from ganstudio.training.trainer import StateMismatch
+
     if ckpt.generator_only:
         raise CheckpointError(f"{ckpt.path.name} holds only a generator (for exploring); it "
                               "cannot continue training")
     if ckpt.spec != trainer.spec:
         raise CheckpointError(f"{ckpt.path.name} holds a {ckpt.spec.describe()}, but this "
                               f"experiment is a {trainer.spec.describe()}")
-    with trainer.lock:
-        _load_module(trainer.G, ckpt.section("G"), "generator", ckpt.path)
-        _load_module(trainer.D, ckpt.section("D"), "discriminator", ckpt.path)
-        if trainer.ema is not None:
-            ema_state = ckpt.section("EMA") if ckpt.has_ema else ckpt.section("G")
-            _load_module(trainer.ema, ema_state, "averaged generator", ckpt.path)
-        info = ckpt.info
-        for name in ("opt_g", "opt_d"):
-            opt = getattr(trainer, name)
-            try:
-                opt.load_state_dict(_unflatten_optimizer(info[name], ckpt.section(name)))
-            except (KeyError, ValueError, RuntimeError):
-                raise CheckpointError(f"{ckpt.path.name}: the optimiser state is damaged, or is "
-                                      "for another optimiser") from None
-        # settings changed since (a new learning rate, say) win over the saved ones
-        o = trainer.config.optimizer
-        for opt, lr in ((trainer.opt_g, o.lr_g), (trainer.opt_d, o.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr
-                if "betas" in group:
-                    group["betas"] = (o.beta1, o.beta2)
-                if "momentum" in group:
-                    group["momentum"] = o.momentum
-        trainer.rng.set_state(ckpt.tensors["rng.train"])
-        data_state = dict(info.get("data", {}))
-        data_state.update(ckpt.section("data"))
-        try:
-            trainer.source.load_state_dict(data_state)
-        except (KeyError, TypeError, RuntimeError, ValueError):
-            pass  # another data set of the same shape: start its order afresh
-        trainer.fixed_z = ckpt.tensors["fixed.z"].clone()
-        if "fixed.y" in ckpt.tensors:
-            trainer.fixed_y = ckpt.tensors["fixed.y"].clone()
-        trainer.steps_done = ckpt.steps_done
-        trainer.elapsed = float(info.get("elapsed", 0.0))
-        trainer.history = ckpt.history()
-        trainer.history.truncate(trainer.steps_done)
-        target = trainer.config.training.steps
-        trainer.state = "finished" if target and trainer.steps_done >= target else "ready"
-        trainer.message = ""
+    try:
+        trainer.load_state_dict(trainer_state(ckpt))
+    except StateMismatch as e:
+        hint = " (damaged file?)" if e.part != "optimiser" else ""
+        raise CheckpointError(f"{ckpt.path.name}: {e}{hint}") from None

@@ -12,14 +12,19 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
   training no picture it never shows. ``set_plane_layers()`` names the layers of a 2-D
   picture the viewer shows (only those are computed), ``set_pictures(False)`` stops pictures
   while nobody can see them (both from any thread);
-- ``on_state(state, message)``: "running", "paused", "finished", "stopped", "diverged", "error".
+- ``on_state(state, message)``: a ``RunState`` ("running", "paused", "finished", "stopped",
+  "diverged", "error") and a message in words;
+- ``on_status(status)``: a ``RunStatus`` (state, step, budget, time spent, steps/s, time left)
+  with every metric batch and state change: what a status bar shows, computed here.
 
 Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
 ``call_soon(fn)`` to run ``fn(trainer)`` between two steps (saving a checkpoint, taking a
 snapshot), so nothing outside this thread ever waits for a step to finish.
 
 Reaching the step budget pauses the session ("finished") instead of ending it: Step and Resume
-still work, and requests are still served. Only ``stop()`` ends it.
+still work, and requests are still served. Only ``stop()`` ends it. With ``until`` (headless runs:
+``Trainer.run``) the session ends instead when that step is reached (``until=0``: no end but
+``stop()``), and a divergence ends it too; an unexpected error is raised, not reported. This is the one training loop of the program.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import traceback
 from typing import Any, Callable
 
 from ganstudio.training import visuals
+from ganstudio.training.run_state import RateMeter, RunState, RunStatus
 from ganstudio.training.trainer import Trainer, TrainingDiverged
 
 RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
@@ -46,13 +52,20 @@ class TrainingSession:
                  on_metrics: Callable[[list[dict]], None] = lambda records: None,
                  on_picture: Callable[[Any], None] = lambda picture: None,
                  on_state: Callable[[str, str], None] = lambda state, message: None,
+                 on_status: Callable[[RunStatus], None] | None = None,
                  metrics_interval: float = 0.05, picture_interval: float = 0.3,
                  start_paused: bool = False, picture_ack: bool = False,
-                 plane_layers: dict | None = None, pictures: bool = True):
+                 plane_layers: dict | None = None, pictures: bool = True,
+                 until: int | None = None):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
         self.on_state = on_state
+        self.on_status = on_status
+        self.until = until
+        self._rate = RateMeter()
+        self.status = RunStatus(state=RunState.READY, step=trainer.steps_done,
+                                target=trainer.config.training.steps, elapsed=trainer.elapsed)
         self.metrics_interval = metrics_interval
         self.picture_interval = picture_interval
         self.picture_ack = picture_ack
@@ -72,7 +85,7 @@ class TrainingSession:
         self._render_cost = 0.0
         self.budget_reached = False
         self.diverged = False
-        self.state = "ready"
+        self.state = RunState.READY
         self._plane_z = None
         # the layers of a 2-D picture to compute (visuals.plane_view's switches); the viewer
         # replaces the whole dict from its thread, which is atomic
@@ -132,10 +145,25 @@ class TrainingSession:
         return self._paused.is_set()
 
     # --- the loop ----------------------------------------------------------------------------
-    def _set_state(self, state: str, message: str = "") -> None:
+    def _set_state(self, state: RunState, message: str = "") -> None:
         if state != self.state or message:
             self.state = state
+            self.trainer.state = state
+            if message:
+                self.trainer.message = message
+            if state != RunState.RUNNING:
+                self._rate.reset()
+            self._publish_status(message)
             self.on_state(state, message)
+
+    def _publish_status(self, message: str | None = None) -> None:
+        tr = self.trainer
+        self.status = self.status.replace(
+            state=self.state, step=tr.steps_done, target=tr.config.training.steps,
+            elapsed=tr.elapsed, rate=self._rate.rate if self.state == RunState.RUNNING else 0.0,
+            message=self.status.message if message is None else message)
+        if self.on_status is not None:
+            self.on_status(self.status)
 
     def _serve_calls(self) -> None:
         while True:
@@ -146,10 +174,15 @@ class TrainingSession:
             fn(self.trainer)
 
     def _flush(self) -> None:
+        now = time.monotonic()
         if self._pending:
             records, self._pending = self._pending, []
+            if self.state == RunState.RUNNING:
+                self._rate.update(now, self.trainer.steps_done, len(records))
             self.on_metrics(records)
-        self._last_flush = time.monotonic()
+            if self.on_status is not None:
+                self._publish_status()
+        self._last_flush = now
 
     def render_picture(self) -> None:
         t0 = time.monotonic()
@@ -184,13 +217,21 @@ class TrainingSession:
                 return True
             return False
 
-    def run(self) -> str:
-        """Loop until stopped; returns the final state ("stopped", "diverged" or "error")."""
+    def _budget(self) -> int:
+        """The step at which the budget is reached (0: none)."""
+        return self.until if self.until is not None else self.trainer.config.training.steps
+
+    def run(self) -> RunState:
+        """Loop until stopped; returns the final state: "stopped", "diverged" or "error" (and
+        "finished" with ``until``)."""
         from ganstudio.training.threads import thread_policy
 
         tr = self.trainer
-        target = tr.config.training.steps
+        target = self._budget()
         self.budget_reached = bool(target) and tr.steps_done >= target
+        if self.until is not None and self.budget_reached:
+            self._set_state(RunState.FINISHED)
+            return self.state
         self.tuner = thread_policy(tr.config.training.threads)
         try:
             if self._pictures_on:
@@ -207,15 +248,15 @@ class TrainingSession:
                     if self.diverged:
                         pass  # stays "diverged" until the user resumes or steps
                     elif self.budget_reached and not self._paused.is_set():
-                        self._set_state("finished")
+                        self._set_state(RunState.FINISHED)
                     else:
-                        self._set_state("paused")
+                        self._set_state(RunState.PAUSED)
                     self._wake.wait(0.1)
                     self._wake.clear()
                     continue
                 self.diverged = False
                 if not stepping:  # a single step while paused stays "paused" for the UI
-                    self._set_state("running")
+                    self._set_state(RunState.RUNNING)
                 try:
                     record = tr.step()
                     self._pending.append(record)
@@ -224,7 +265,9 @@ class TrainingSession:
                 except TrainingDiverged as e:
                     self._flush()
                     self.diverged = True
-                    self._set_state("diverged", str(e))
+                    self._set_state(RunState.DIVERGED, str(e))
+                    if self.until is not None:
+                        return self.state
                     self._paused.set()  # keep serving requests: the last good state can be saved
                     continue
                 now = time.monotonic()
@@ -232,18 +275,24 @@ class TrainingSession:
                     self._flush()
                 if self._pictures_on and (stepping or self._picture_due(now)):
                     self.render_picture()
-                target = tr.config.training.steps
+                target = self._budget()
                 if target and tr.steps_done >= target and not self.budget_reached:
                     self.budget_reached = True
                     self._flush()
                     if self._pictures_on:
                         self.render_picture()
+                    if self.until is not None:
+                        self._serve_calls()
+                        self._set_state(RunState.FINISHED)
+                        return self.state
         except Exception as e:  # a bug or a broken device: report it, never kill the app
             self._flush()
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()
-            self._set_state("error", f"Training stopped because of an error: {detail}")
+            self._set_state(RunState.ERROR, f"Training stopped because of an error: {detail}")
+            if self.until is not None:
+                raise  # headless: a bug is a traceback for whoever runs the code
             return self.state
         self._serve_calls()
         self._flush()
-        self._set_state("stopped")
+        self._set_state(RunState.STOPPED)
         return self.state

@@ -26,6 +26,7 @@ from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
 from ganstudio.training.device import resolve_device
 from ganstudio.training.history import History
+from ganstudio.training.run_state import RunState
 
 FIXED_SAMPLES = 64  # the fixed noise behind sample grids, so progress is seen on the same faces
 
@@ -44,6 +45,14 @@ class TrainingDiverged(RuntimeError):
         super().__init__(f"Training diverged at step {step}: {what}. The last good state is kept;"
                          " a smaller learning rate or a stabiliser may help.")
         self.step = step
+
+
+class StateMismatch(ValueError):
+    """A saved state that does not fit this trainer; ``part`` names what ("generator"...)."""
+
+    def __init__(self, part: str, message: str):
+        super().__init__(message)
+        self.part = part
 
 
 class Trainer:
@@ -78,12 +87,12 @@ class Trainer:
         self.elapsed = 0.0  # seconds spent in steps, over all sessions of this run
         self.history = History()
         self.callbacks: list[Callback] = []
-        self.state = "ready"  # ready | running | paused | stopped | finished | diverged
+        self.state = RunState.READY  # set by the session that runs it
         self.message = ""
         # held during a step, so another thread can copy the weights between steps
         self.lock = threading.RLock()
-        self._stop = threading.Event()
-        self._paused = threading.Event()
+        self._session = None  # the session running this trainer (run()), if any
+        self._hold_paused = False
 
     def _build(self, spec: ModelSpec, seed: int):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
@@ -140,7 +149,7 @@ class Trainer:
             bad = "loss" if not torch.isfinite(loss) else "gradients"
             err = TrainingDiverged(self.steps_done + 1, f"the {what}'s {bad} became "
                                    f"{'NaN' if torch.isnan(loss) else 'infinite'}")
-            self.state, self.message = "diverged", str(err)
+            self.state, self.message = RunState.DIVERGED, str(err)
             raise err
 
     def _d_step(self) -> tuple[torch.Tensor, ...]:
@@ -242,51 +251,42 @@ class Trainer:
         return record
 
     # --- runs ----------------------------------------------------------------------------------
-    def run(self, n: int | None = None) -> str:
+    def run(self, n: int | None = None) -> RunState:
         """Train ``n`` more steps, or up to training.steps (forever when that is 0).
 
+        The loop is the session's (training/session.py), the same one the window drives.
         Returns the final state: "finished", "stopped" or "diverged".
         """
-        if n is not None:
-            target = self.steps_done + n
-        else:
-            target = self.target_steps if self.target_steps > 0 else None
-        from ganstudio.training.threads import thread_policy
+        from ganstudio.training.session import TrainingSession
 
-        tuner = thread_policy(self.config.training.threads)
-        self._stop.clear()
-        self.state = "running"
+        until = self.steps_done + n if n is not None else self.target_steps  # 0: no end
+        session = TrainingSession(self, pictures=False, start_paused=self._hold_paused,
+                                  until=until)
+        self._session = session
         try:
-            while target is None or self.steps_done < target:
-                if self._paused.is_set():
-                    self.state = "paused"
-                    while self._paused.is_set() and not self._stop.is_set():
-                        self._stop.wait(0.05)
-                    self.state = "running"
-                if self._stop.is_set():
-                    self.state = "stopped"
-                    return self.state
-                record = self.step()
-                if tuner is not None:
-                    tuner.after_step(record["step_time"])
-        except TrainingDiverged:
-            return self.state
-        self.state = "finished"
-        return self.state
+            return session.run()
+        finally:
+            self._session = None
 
     def request_stop(self) -> None:
         """Thread-safe: the run stops before its next step."""
-        self._stop.set()
+        if self._session is not None:
+            self._session.stop()
 
     def pause(self) -> None:
-        self._paused.set()
+        """Thread-safe: the run (or the next one) holds before its next step."""
+        self._hold_paused = True
+        if self._session is not None:
+            self._session.pause()
 
     def resume(self) -> None:
-        self._paused.clear()
+        self._hold_paused = False
+        if self._session is not None:
+            self._session.resume()
 
     @property
     def paused(self) -> bool:
-        return self._paused.is_set()
+        return self._hold_paused
 
     # --- sampling ------------------------------------------------------------------------------
     def sampling_generator(self, use_ema: bool = True) -> torch.nn.Module:
@@ -323,6 +323,82 @@ class Trainer:
             G = copy.deepcopy(self.sampling_generator(use_ema)).cpu().eval()
         return G.requires_grad_(False)
 
+    # --- state -----------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue this run exactly: CPU copies of the networks, the
+        optimisers' states, the random generators, the data order, the fixed noise, the step
+        count, time spent and the metric history. ``load_state_dict`` takes it back; a
+        checkpoint (training/checkpoint.py) is this, written as one safetensors file."""
+        def module(m):
+            return {k: v.detach().cpu().clone() for k, v in m.state_dict().items()}
+
+        def optimizer(o):
+            sd = o.state_dict()
+            state = {i: {k: (v.detach().cpu().clone() if torch.is_tensor(v) else v)
+                         for k, v in entry.items()} for i, entry in sd["state"].items()}
+            return {"state": state, "param_groups": copy.deepcopy(sd["param_groups"])}
+
+        with self.lock:
+            return {
+                "G": module(self.G), "D": module(self.D),
+                "EMA": module(self.ema) if self.ema is not None else None,
+                "opt_g": optimizer(self.opt_g), "opt_d": optimizer(self.opt_d),
+                "rng": self.rng.get_state().cpu(), "data": dict(self.source.state_dict()),
+                "fixed_z": self.fixed_z.clone(),
+                "fixed_y": None if self.fixed_y is None else self.fixed_y.clone(),
+                "steps_done": self.steps_done, "elapsed": self.elapsed,
+                "history": self.history.to_arrays(),
+            }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue the run ``state`` came from (see ``state_dict``). Settings that do not change
+        the networks (learning rates, betas, momentum, the step budget) stay this trainer's.
+        Raises ``StateMismatch`` naming the part that does not fit; nothing is changed then
+        except, possibly, the weights already loaded (load again or rebuild)."""
+        def module(m, sd, what):
+            try:
+                m.load_state_dict(sd, strict=True)
+            except RuntimeError:
+                raise StateMismatch(what, f"the {what} weights do not fit the network") from None
+
+        with self.lock:
+            module(self.G, state["G"], "generator")
+            module(self.D, state["D"], "discriminator")
+            if self.ema is not None:
+                module(self.ema, state.get("EMA") or state["G"], "averaged generator")
+            for name in ("opt_g", "opt_d"):
+                try:
+                    getattr(self, name).load_state_dict(state[name])
+                except (KeyError, ValueError, RuntimeError):
+                    raise StateMismatch("optimiser", "the optimiser state is damaged, or is "
+                                        "for another optimiser") from None
+            # settings changed since (a new learning rate, say) win over the saved ones
+            o = self.config.optimizer
+            for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                    if "betas" in group:
+                        group["betas"] = (o.beta1, o.beta2)
+                    if "momentum" in group:
+                        group["momentum"] = o.momentum
+            self.rng.set_state(state["rng"])
+            try:
+                self.source.load_state_dict(state["data"])
+            except (KeyError, TypeError, RuntimeError, ValueError):
+                pass  # another data set of the same shape: start its order afresh
+            self.fixed_z = state["fixed_z"].clone()
+            if state.get("fixed_y") is not None:
+                self.fixed_y = state["fixed_y"].clone()
+            self.steps_done = int(state["steps_done"])
+            self.elapsed = float(state.get("elapsed", 0.0))
+            arrays = state.get("history") or {}
+            self.history = History.from_arrays(arrays) if arrays else History()
+            self.history.truncate(self.steps_done)
+            target = self.config.training.steps
+            self.state = RunState.FINISHED if target and self.steps_done >= target \
+                else RunState.READY
+            self.message = ""
+
     # --- checkpoints ---------------------------------------------------------------------------
     def save_checkpoint(self, path, **options):
         """Write a checkpoint (see training.checkpoint.save_checkpoint for ``options``)."""
@@ -346,6 +422,7 @@ class Trainer:
         return trainer
 
     def load_state(self, ckpt) -> None:
+        """Continue from a loaded checkpoint (training.checkpoint.load_checkpoint)."""
         from ganstudio.training.checkpoint import restore_trainer
 
         restore_trainer(self, ckpt)
