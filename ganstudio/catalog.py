@@ -1,13 +1,15 @@
 """The user-facing catalogue of choices: every id the config accepts, with its name and help.
 
-Pure Python on purpose (no torch, no Qt): the config validates against it, the command line lists
-it and the GUI fills its combo boxes from it, so a new data set, loss or model appears everywhere
-from one entry here.
+Pure Python on purpose (no Qt, and torch only inside the optimisers' builders): the config
+validates against it, the command line lists it and the GUI fills its combo boxes from it, so a
+new data set, model or optimiser appears everywhere from one entry here. The losses are the
+entries of ganstudio.objectives (``LOSSES`` here is that table), which also holds their maths.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -68,33 +70,54 @@ FAMILIES: dict[str, Choice] = {
     ]
 }
 
-LOSSES: dict[str, Choice] = {
+@dataclass(frozen=True, kw_only=True)
+class OptimizerChoice(Choice):
+    """An optimiser: ``build(params, lr, optimizer_config)`` makes the torch optimiser;
+    ``settings`` are the [optimizer] fields it reads (the others do not apply to it)."""
+
+    build: Callable
+    settings: tuple[str, ...] = ()
+
+
+# torch is imported inside, on first use: this module stays cheap to import
+def _adam(params, lr: float, o):
+    import torch
+
+    return torch.optim.Adam(params, lr=lr, betas=(o.beta1, o.beta2))
+
+
+def _rmsprop(params, lr: float, o):
+    import torch
+
+    return torch.optim.RMSprop(params, lr=lr, momentum=o.momentum)
+
+
+def _sgd(params, lr: float, o):
+    import torch
+
+    return torch.optim.SGD(params, lr=lr, momentum=o.momentum)
+
+
+OPTIMIZERS: dict[str, OptimizerChoice] = {
     c.id: c
     for c in [
-        Choice("minimax", "Minimax (original)", "The original GAN game (Goodfellow et al. 2014). "
-               "The generator learns slowly when the discriminator wins."),
-        Choice("nonsaturating", "Non-saturating", "The original GAN with the generator's fix that "
-               "keeps it learning (Goodfellow et al. 2014). A good default."),
-        Choice("lsgan", "Least squares (LSGAN)", "Scores are pushed toward 1 and 0 by squared "
-               "error (Mao et al. 2017)."),
-        Choice("wgan", "Wasserstein (weight clipping)", "The discriminator becomes a critic that "
-               "estimates a distance; its weights are clipped (Arjovsky et al. 2017)."),
-        Choice("wgan-gp", "Wasserstein + gradient penalty", "The Wasserstein critic kept smooth by "
-               "a gradient penalty instead of clipping (Gulrajani et al. 2017)."),
-        Choice("hinge", "Hinge", "A margin-based game used by SAGAN and BigGAN "
-               "(Lim & Ye 2017)."),
+        OptimizerChoice(id="adam", title="Adam", help="Adapts each weight's step size. The "
+                        "usual choice for GANs.", build=_adam, settings=("beta1", "beta2")),
+        OptimizerChoice(id="rmsprop", title="RMSprop", help="Adapts step sizes without "
+                        "momentum; used by the original Wasserstein GAN.", build=_rmsprop,
+                        settings=("momentum",)),
+        OptimizerChoice(id="sgd", title="SGD", help="Plain gradient descent, with optional "
+                        "momentum.", build=_sgd, settings=("momentum",)),
     ]
 }
 
-OPTIMIZERS: dict[str, Choice] = {
-    c.id: c
-    for c in [
-        Choice("adam", "Adam", "Adapts each weight's step size. The usual choice for GANs."),
-        Choice("rmsprop", "RMSprop", "Adapts step sizes without momentum; used by the original "
-               "Wasserstein GAN."),
-        Choice("sgd", "SGD", "Plain gradient descent, with optional momentum."),
-    ]
-}
+
+def build_optimizer(name: str, params, lr: float, optimizer_config):
+    """The torch optimiser ``name`` over ``params``; an unknown name raises ValueError."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimiser '{name}'")
+    return OPTIMIZERS[name].build(params, lr, optimizer_config)
+
 
 AUGMENTATIONS: dict[str, Choice] = {
     c.id: c
@@ -118,8 +141,8 @@ DEVICES: dict[str, Choice] = {
 D_NORMS: dict[str, Choice] = {
     c.id: c
     for c in [
-        Choice("auto", "Automatic", "Batch normalisation, except with a gradient penalty, R1 or "
-               "spectral norm (they need none)."),
+        Choice("auto", "Automatic", "Batch normalisation, except with spectral norm or a "
+               "penalty on the discriminator's slope (they need none)."),
         Choice("batch", "Batch normalisation", "Normalise each layer over the batch."),
         Choice("none", "None", "No normalisation in the discriminator."),
     ]
@@ -128,3 +151,13 @@ D_NORMS: dict[str, Choice] = {
 
 def sources_of_kind(kind: str) -> list[str]:
     return [s.id for s in SOURCES.values() if s.kind == kind]
+
+
+def __getattr__(name: str):
+    # LOSSES are the entries of the objectives registry, which builds on Choice above: read
+    # when first asked for, so that either module may be imported first
+    if name == "LOSSES":
+        from ganstudio.objectives import LOSSES
+
+        return LOSSES
+    raise AttributeError(f"module 'ganstudio.catalog' has no attribute '{name}'")

@@ -1,8 +1,10 @@
 """The experiment config: one TOML file with [data], [model], [loss], [optimizer], [training].
 
-Every field is declared once, below, with its default, type, allowed range or choices and a one-line
-help text for non-programmers. The TOML loader, the command line's ``--set`` and the GUI's panels all
-read these declarations, so a new option appears everywhere from one line.
+Every field is declared once, with its default, type, allowed range or choices and a one-line help
+text for non-programmers: below, except the stabilisers' fields of [loss] (gp_weight, r1_weight...),
+which their entries in ganstudio.objectives declare. The TOML loader, the command line's ``--set``
+and the GUI's panels all read these declarations, so a new option appears everywhere from one
+declaration.
 
 No torch and no Qt here: the config is plain data, cheap to import.
 """
@@ -23,7 +25,7 @@ from typing import Any, Callable
 
 import tomli_w
 
-from ganstudio import catalog
+from ganstudio import catalog, objectives
 from ganstudio.errors import UserError
 
 SECTIONS = ("data", "model", "loss", "optimizer", "training")
@@ -72,7 +74,6 @@ def _is_image(cfg) -> bool:
 
 
 _SHAPE_SOURCES = ("spiral", "moons", "circles", "points")
-_PROBABILITY_LOSSES = ("minimax", "nonsaturating", "lsgan")
 
 
 @dataclass
@@ -126,29 +127,35 @@ class ModelConfig:
                          applies=lambda c: c.model.family == "dcgan")
 
 
-@dataclass
-class LossConfig:
-    name: str = option("nonsaturating", "Loss", "The game the two networks play.",
-                       choices=catalog.LOSSES)
-    gp_weight: float = option(10.0, "Gradient penalty", "Weight of the gradient penalty that "
-                              "keeps the critic smooth.", minimum=0.0, maximum=1000.0,
-                              applies=lambda c: c.loss.name == "wgan-gp")
-    clip: float = option(0.01, "Weight clip", "The critic's weights are kept within plus or "
-                         "minus this.", exclusive_minimum=0.0, maximum=10.0, step=0.001,
-                         applies=lambda c: c.loss.name == "wgan")
-    r1_weight: float = option(0.5, "R1 penalty", "Penalise the discriminator's slope on real "
-                              "data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
-                              maximum=1000.0, step=0.01)
-    label_smoothing: float = option(0.0, "Label smoothing", "Aim the discriminator at this much "
-                                    "less than 1 for real data (one-sided); 0 = off.",
-                                    minimum=0.0, exclusive_maximum=0.5, step=0.05,
-                                    applies=lambda c: c.loss.name in _PROBABILITY_LOSSES)
-    instance_noise: float = option(0.0, "Instance noise", "Blur what the discriminator sees "
-                                   "with this much noise, fading to none by the end; 0 = off.",
-                                   minimum=0.0, maximum=10.0, step=0.05)
-    diffaugment: list = option([], "DiffAugment", "Randomly alter every picture the "
-                               "discriminator sees, so it cannot memorise (Zhao et al. 2020).",
-                               choices=catalog.AUGMENTATIONS, applies=_is_image)
+def _stabiliser_field(s: objectives.Stabiliser) -> tuple:
+    st = s.setting
+    return (st.name, float, option(st.default, st.title, st.help, minimum=st.minimum,
+                                   maximum=st.maximum, exclusive_minimum=st.exclusive_minimum,
+                                   step=st.step, applies=s.applies))
+
+
+# The stabilisers' fields are declared by their entries in ganstudio.objectives, in its order
+LossConfig = dataclasses.make_dataclass("LossConfig", [
+    ("name", str, option("nonsaturating", "Loss", "The game the two networks play.",
+                         choices=catalog.LOSSES)),
+    *(_stabiliser_field(s) for s in objectives.STABILISERS.values()),
+    ("label_smoothing", float, option(0.0, "Label smoothing", "Aim the discriminator at this "
+                                      "much less than 1 for real data (one-sided); 0 = off.",
+                                      minimum=0.0, exclusive_maximum=0.5, step=0.05,
+                                      applies=lambda c: objectives.LOSSES[c.loss.name]
+                                      .probability)),
+    ("instance_noise", float, option(0.0, "Instance noise", "Blur what the discriminator sees "
+                                     "with this much noise, fading to none by the end; "
+                                     "0 = off.", minimum=0.0, maximum=10.0, step=0.05)),
+    ("diffaugment", list, option([], "DiffAugment", "Randomly alter every picture the "
+                                 "discriminator sees, so it cannot memorise (Zhao et al. 2020).",
+                                 choices=catalog.AUGMENTATIONS, applies=_is_image)),
+], namespace={"__module__": __name__, "__doc__": "The [loss] section: the game and its "
+                                                  "stabilisers."})
+
+
+def _uses_optimizer_setting(name: str) -> Callable[[Any], bool]:
+    return lambda c: name in catalog.OPTIMIZERS[c.optimizer.name].settings
 
 
 @dataclass
@@ -162,13 +169,13 @@ class OptimizerConfig:
                          exclusive_minimum=0.0, maximum=1.0, step=1e-5)
     beta1: float = option(0.0, "Beta 1", "Adam's momentum: how much each step remembers the "
                           "previous ones.", minimum=0.0, exclusive_maximum=1.0, step=0.05,
-                          applies=lambda c: c.optimizer.name == "adam")
+                          applies=_uses_optimizer_setting("beta1"))
     beta2: float = option(0.99, "Beta 2", "How long Adam remembers the size of past gradients.",
                           minimum=0.0, exclusive_maximum=1.0, step=0.001, advanced=True,
-                          applies=lambda c: c.optimizer.name == "adam")
+                          applies=_uses_optimizer_setting("beta2"))
     momentum: float = option(0.0, "Momentum", "How much each step keeps of the previous one.",
                              minimum=0.0, exclusive_maximum=1.0, step=0.05,
-                             applies=lambda c: c.optimizer.name in ("sgd", "rmsprop"))
+                             applies=_uses_optimizer_setting("momentum"))
 
 
 @dataclass
@@ -474,13 +481,14 @@ class ExperimentConfig:
             out.append(("data.points", "Place at least one point."))
         if self.loss.diffaugment and src.kind != "image":
             out.append(("loss.diffaugment", "DiffAugment works on pictures only."))
-        if self.loss.label_smoothing > 0 and self.loss.name not in _PROBABILITY_LOSSES:
+        if self.loss.label_smoothing > 0 and not objectives.LOSSES[self.loss.name].probability:
+            names = [c.title for c in objectives.LOSSES.values() if c.probability]
             out.append(("loss.label_smoothing", "Label smoothing needs a loss that scores real "
-                        "as 1 and fake as 0 (minimax, non-saturating or least squares)."))
-        penalised = self.loss.name == "wgan-gp" or self.loss.r1_weight > 0
-        if self.model.family == "dcgan" and self.model.d_norm == "batch" and penalised:
-            out.append(("model.d_norm", "Batch normalisation mixes samples, which breaks the "
-                        "gradient penalty: choose Automatic or None."))
+                        f"as 1 and fake as 0: {', '.join(names[:-1])} or {names[-1]}."))
+        breaker = objectives.batchnorm_breaker(self.loss)
+        if self.model.family == "dcgan" and self.model.d_norm == "batch" and breaker:
+            out.append(("model.d_norm", "Batch normalisation mixes samples, which breaks "
+                        f"{breaker.title}: choose Automatic or None."))
         return out
 
     def raise_problems(self) -> None:

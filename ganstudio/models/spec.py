@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ganstudio import objectives
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -85,7 +87,7 @@ class ModelSpec:
 def make_spec(cfg, source) -> ModelSpec:
     """The spec for an experiment config (ExperimentConfig) and its loaded data source."""
     m, loss = cfg.model, cfg.loss
-    penalised = loss.name == "wgan-gp" or loss.r1_weight > 0
+    penalised = objectives.batchnorm_breaker(loss) is not None
     if m.d_norm == "auto":
         # batch norm mixes the samples of a batch: a per-sample gradient penalty is then wrong,
         # and spectral norm already does the job

@@ -20,7 +20,8 @@ from typing import Callable
 
 import torch
 
-from ganstudio.training import augment, objectives as losses
+from ganstudio import catalog, objectives
+from ganstudio.training import augment
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
@@ -102,11 +103,7 @@ class Trainer:
 
     def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         o = self.config.optimizer
-        if o.name == "adam":
-            return torch.optim.Adam(module.parameters(), lr=lr, betas=(o.beta1, o.beta2))
-        if o.name == "rmsprop":
-            return torch.optim.RMSprop(module.parameters(), lr=lr, momentum=o.momentum)
-        return torch.optim.SGD(module.parameters(), lr=lr, momentum=o.momentum)
+        return catalog.build_optimizer(o.name, module.parameters(), lr, o)
 
     # --- facts ---------------------------------------------------------------------------------
     @property
@@ -152,53 +149,74 @@ class Trainer:
             self.state, self.message = RunState.DIVERGED, str(err)
             raise err
 
-    def _d_step(self) -> tuple[torch.Tensor, ...]:
-        lc = self.config.loss
-        real, y_real = self.source.next_batch(self.config.training.batch_size)
+    def _real_batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        real, y_real = self.source.next_batch(n)
         real = real.to(self.device, non_blocking=True)
         cond = self.spec.conditional
         y_real = y_real.to(self.device) if (cond and y_real is not None) else None
+        return real, y_real
+
+    def _d_step(self) -> tuple[torch.Tensor, ...]:
+        """One discriminator update: its loss, then each stabiliser that is on (the entries of
+        ganstudio.objectives.STABILISERS, in their order): penalties added to the loss, weight
+        clipping after the update."""
+        lc = self.config.loss
+        on = objectives.stabilisers_on(lc)
+        penalties = [s for s in on if s.penalty is not None]
+        # a penalty on D's slope at its inputs reuses the forward pass: those inputs need grad
+        grad_of = {g for s in penalties for g in s.grad_of}
+        real, y_real = self._real_batch(self.config.training.batch_size)
         z, y_fake = self._noise(len(real))
-        r1 = lc.r1_weight > 0
         with self._autocast():
             with torch.no_grad():
                 fake = self.G(z, y_fake)
             real_in = self._seen_by_d(real)
-            if r1:
+            if "real" in grad_of:
                 real_in = real_in.detach().requires_grad_(True)
+            fake_in = self._seen_by_d(fake)
+            if "fake" in grad_of:
+                fake_in = fake_in.detach().requires_grad_(True)
             s_real = self.D(real_in, y_real).float()
-            s_fake = self.D(self._seen_by_d(fake), y_fake).float()
-            loss = losses.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
-            penalty = torch.zeros((), device=self.device)
-            if lc.name == "wgan-gp":
-                penalty = losses.gradient_penalty(self.D, real, fake, y_real, self.rng)
-                loss = loss + lc.gp_weight * penalty
-            if r1:
-                r1_value = losses.r1_penalty(s_real, real_in)
-                penalty = penalty + r1_value
-                loss = loss + 0.5 * lc.r1_weight * r1_value
+            s_fake = self.D(fake_in, y_fake).float()
+            loss = objectives.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
+            penalty = None  # the sum of the unweighted penalties, for the record
+            if penalties:
+                batch = objectives.DStep(self.D, real, fake, y_real, y_fake, real_in, fake_in,
+                                         s_real, s_fake, self.rng)
+                for s in penalties:
+                    value = s.penalty(batch)
+                    penalty = value if penalty is None else penalty + value
+                    loss = loss + s.weight(lc) * value
+            if penalty is None:
+                penalty = torch.zeros((), device=self.device)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.get_total_norm(
             [p.grad for p in self._d_params if p.grad is not None])
         self._check("discriminator", loss, grad_norm)
         self.opt_d.step()
-        if lc.name == "wgan":  # Arjovsky et al. 2017: keep the critic Lipschitz by clipping
-            with torch.no_grad():
-                torch._foreach_clamp_min_(self._d_params, -lc.clip)
-                torch._foreach_clamp_max_(self._d_params, lc.clip)
-        shown = losses.displayed_score
+        for s in on:
+            if s.after_update is not None:
+                s.after_update(self._d_params, lc)
+        shown = objectives.displayed_score
         return (loss.detach(), shown(lc.name, s_real.detach()).mean(),
                 shown(lc.name, s_fake.detach()).mean(), grad_norm, penalty.detach())
 
     def _g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         name = self.config.loss.name
-        z, y = self._noise(self.config.training.batch_size)
+        n = self.config.training.batch_size
+        s_real = None
+        if objectives.loss(name).g_needs_real:  # a loss that pairs fakes with real samples
+            real, y_real = self._real_batch(n)
+            n = len(real)
+            with torch.no_grad(), self._autocast():  # constants to G: no graph needed
+                s_real = self.D(self._seen_by_d(real), y_real).float()
+        z, y = self._noise(n)
         _requires_grad(self._d_params, False)  # no use computing D's gradients here
         try:
             with self._autocast():
                 score = self.D(self._seen_by_d(self.G(z, y)), y).float()
-                loss = losses.g_loss(name, score)
+                loss = objectives.g_loss(name, score, s_real)
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
         finally:

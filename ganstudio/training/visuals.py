@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ganstudio.training import objectives as losses
+from ganstudio import objectives
 from ganstudio.export import image_grid
 
 HEATMAP_SIZE = 32  # D evaluated on a 32 x 32 grid of the plane...
@@ -43,22 +43,6 @@ class PlaneView:
 def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
     """The fixed-noise samples as one uint8 (H, W, 3) picture."""
     return image_grid(trainer.fixed_samples(), nrow=nrow)
-
-
-HEAT_GAIN = 3.0  # near equilibrium D's opinions are faint (p ~ 0.5): exaggerate them to show
-
-
-def _to_unit(name: str, scores: torch.Tensor) -> torch.Tensor:
-    """D's scores as 0..1 for colouring: 0.5 = undecided, above = 'real'. A probability (of
-    exaggerated confidence) where the loss has one, else a squash of the critic's values around
-    their median (critic values have no fixed scale)."""
-    if name in ("minimax", "nonsaturating"):
-        return torch.sigmoid(HEAT_GAIN * scores)
-    if name == "lsgan":
-        return (0.5 + HEAT_GAIN * (scores - 0.5)).clamp(0, 1)
-    centred = scores - scores.median()
-    scale = centred.abs().quantile(0.95).clamp(min=1e-6)
-    return torch.sigmoid(2.0 * centred / scale)
 
 
 def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | None = None,
@@ -98,7 +82,7 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
                 if mesh and spec.latent_dim >= 1:
                     grid = latent_mesh(G, spec.latent_dim, dev)
             if arrows:
-                push = _push(name, D, fake, bounds)
+                push = _push(name, D, fake, bounds, real)
         finally:
             G.train(g_mode)
             D.train(d_mode)
@@ -122,7 +106,9 @@ def _heat(trainer, D, box, size: int, shown_size: int) -> torch.Tensor:
     ys = torch.linspace(y0, y1, size, device=dev)
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")
     plane = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
-    heat = _to_unit(trainer.config.loss.name, D(plane).float()).reshape(size, size)
+    # coloured as the loss reads its scores (objectives.ScoreScale.heat)
+    scale = objectives.loss(trainer.config.loss.name).scale
+    heat = scale.heat(D(plane).float()).reshape(size, size)
     if shown_size > size:
         heat = torch.nn.functional.interpolate(
             heat[None, None], size=(shown_size, shown_size), mode="bilinear",
@@ -130,15 +116,21 @@ def _heat(trainer, D, box, size: int, shown_size: int) -> torch.Tensor:
     return heat
 
 
-def _push(name: str, D, fake: torch.Tensor, bounds) -> torch.Tensor:
+def _push(name: str, D, fake: torch.Tensor, bounds, real) -> torch.Tensor:
     """The generator's gradient at its points, negated: which way its loss wants them to move,
     scaled to a fixed fraction of the view (direction and relative length matter, not the raw
-    gradient's scale)."""
+    gradient's scale). A loss that compares with real samples pairs each point with one of
+    ``real`` (reused in turn when there are fewer)."""
     with torch.enable_grad():
         pts = fake.detach().clone().requires_grad_(True)
         D.requires_grad_(False)
         try:
-            loss = losses.g_loss(name, D(pts).float()) * len(pts)
+            s_real = None
+            if objectives.loss(name).g_needs_real:
+                with torch.no_grad():
+                    s_real = D(torch.as_tensor(real, dtype=pts.dtype, device=pts.device)).float()
+                s_real = s_real[torch.arange(len(pts), device=pts.device) % len(s_real)]
+            loss = objectives.g_loss(name, D(pts).float(), s_real) * len(pts)
             (grad,) = torch.autograd.grad(loss, pts)
         finally:
             D.requires_grad_(True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganstudio import catalog, config
+from ganstudio import catalog, config, objectives
 from ganstudio.config import FIELDS, ConfigError, ExperimentConfig, atomic_write_text
 
 # A valid config in which every field differs from its default (and no combination is refused).
@@ -52,6 +52,12 @@ NON_DEFAULTS = {
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
 }
+# the fields a stabiliser entry of ganstudio.objectives declares and that are not listed above:
+# half the default, or a quarter where the default is 0 (off)
+for _s in objectives.STABILISERS.values():
+    _path = f"loss.{_s.setting.name}"
+    if _path not in NON_DEFAULTS:
+        NON_DEFAULTS[_path] = _s.setting.default / 2 if _s.setting.default else 0.25
 
 
 def non_default_config() -> ExperimentConfig:

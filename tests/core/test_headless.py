@@ -13,7 +13,7 @@ QT = ("PySide6", "shiboken6", "pyqtgraph", "superqt")
 CORE = ["ganstudio.cli", "ganstudio.config", "ganstudio.catalog", "ganstudio.errors",
         "ganstudio.data", "ganstudio.data.toy2d", "ganstudio.data.folder",
         "ganstudio.data.datasets", "ganstudio.data.procedural", "ganstudio.models",
-        "ganstudio.training", "ganstudio.training.objectives", "ganstudio.training.augment",
+        "ganstudio.objectives", "ganstudio.training", "ganstudio.training.augment",
         "ganstudio.training.checkpoint", "ganstudio.training.session",
         "ganstudio.training.visuals", "ganstudio.explore.exploration", "ganstudio.explore.latent",
         "ganstudio.explore.demos", "ganstudio.metrics", "ganstudio.export", "ganstudio.presets"]

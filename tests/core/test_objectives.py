@@ -1,13 +1,19 @@
-"""The GAN losses and penalties, checked against values worked out by hand."""
+"""The registry of losses and stabilisers: the maths checked against values worked out by hand,
+and what the entries tell the config, the catalogue, the model spec and the views."""
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
-from ganstudio.training import objectives as losses
-from ganstudio.training.objectives import LOSS_NAMES, d_loss, displayed_score, g_loss
+from ganstudio import catalog, objectives as losses
+from ganstudio.config import ExperimentConfig, field_specs
+from ganstudio.objectives import LOSSES, STABILISERS, d_loss, displayed_score, g_loss
 
 LN2 = math.log(2.0)
 
@@ -152,9 +158,9 @@ def test_unknown_loss_name_raises():
         g_loss("wasserstein", t(0.0))
 
 
-def test_loss_names_match_the_catalogue():
-    from ganstudio import catalog
-    assert set(LOSS_NAMES) == set(catalog.LOSSES)
+def test_the_catalogue_lists_the_registry_s_losses():
+    assert catalog.LOSSES is LOSSES
+    assert all(key == entry.id for key, entry in LOSSES.items())
 
 
 # --- what the user sees as D(x) ----------------------------------------------------------------
@@ -276,14 +282,13 @@ def test_gradient_penalty_samples_between_real_and_fake():
 
 # --- numerical behaviour -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", LOSS_NAMES)
+@pytest.mark.parametrize("name", LOSSES)
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_huge_scores_give_finite_losses_and_gradients(name, sign):
     real = torch.full((4,), sign * 1e4, requires_grad=True)
     fake = torch.full((4,), -sign * 1e4, requires_grad=True)
-    dl = d_loss(name, real, fake, label_smoothing=0.1 if name in ("minimax", "nonsaturating",
-                                                                   "lsgan") else 0.0)
-    gl = g_loss(name, fake)
+    dl = d_loss(name, real, fake, label_smoothing=0.1 if LOSSES[name].probability else 0.0)
+    gl = g_loss(name, fake, real)
     assert torch.isfinite(dl) and torch.isfinite(gl)
     (dl + gl).backward()
     assert torch.isfinite(real.grad).all() and torch.isfinite(fake.grad).all()
@@ -315,3 +320,132 @@ def test_both_generator_losses_learn_equally_when_d_is_unsure():
         s = torch.zeros(1, dtype=torch.float64, requires_grad=True)
         (g,) = torch.autograd.grad(g_loss(name, s), s)
         assert close(g, -0.5)
+
+
+# --- the registry: what each entry tells the rest of the program -------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_registry_config_and_catalogue_import_without_torch():
+    # the window reads them before torch has loaded
+    code = ("import sys; import ganstudio.objectives, ganstudio.config, ganstudio.catalog; "
+            "sys.exit(1 if 'torch' in sys.modules else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _loss_config(name, **weights):
+    cfg = ExperimentConfig()
+    cfg.loss.name = name
+    for s in STABILISERS.values():  # every opt-in stabiliser off unless asked for
+        if s.opt_in:
+            setattr(cfg.loss, s.setting.name, 0.0)
+    for field_name, value in weights.items():
+        setattr(cfg.loss, field_name, value)
+    return cfg
+
+
+def test_every_stabiliser_declares_a_loss_field_of_the_config():
+    specs = {s.name: s for s in field_specs("loss")}
+    for s in STABILISERS.values():
+        st = s.setting
+        spec = specs[st.name]
+        assert (spec.default, spec.title, spec.help) == (st.default, st.title, st.help)
+        assert (spec.minimum, spec.maximum, spec.exclusive_minimum, spec.step) == (
+            st.minimum, st.maximum, st.exclusive_minimum, st.step)
+        assert spec.type is float
+        assert getattr(ExperimentConfig().loss, st.name) == st.default
+
+
+@pytest.mark.parametrize("name, weights, on", [
+    ("nonsaturating", {}, []),
+    ("nonsaturating", dict(r1_weight=0.5), ["r1"]),
+    ("wgan-gp", {}, ["gradient-penalty"]),
+    ("wgan-gp", dict(gp_weight=0.0), ["gradient-penalty"]),  # the loss always uses it
+    ("wgan", dict(r1_weight=2.0), ["weight-clip", "r1"]),
+    ("hinge", {}, []),
+])
+def test_the_stabilisers_on_follow_the_loss_and_the_weights(name, weights, on):
+    lc = _loss_config(name, **weights).loss
+    assert [s.id for s in losses.stabilisers_on(lc)] == on
+
+
+def test_a_stabiliser_s_field_applies_where_the_stabiliser_can_be_on():
+    for s in STABILISERS.values():
+        spec = field_specs("loss")[[f.name for f in field_specs("loss")].index(s.setting.name)]
+        for name, entry in LOSSES.items():
+            expected = s.opt_in or s.id in entry.uses
+            assert spec.applies_to(_loss_config(name)) is expected, (s.id, name)
+
+
+def test_label_smoothing_applies_to_the_probability_losses_only():
+    spec = [f for f in field_specs("loss") if f.name == "label_smoothing"][0]
+    for name, entry in LOSSES.items():
+        cfg = _loss_config(name)
+        assert spec.applies_to(cfg) is entry.probability, name
+        cfg.loss.label_smoothing = 0.1
+        refused = [f for f, _ in cfg.problems()] == ["loss.label_smoothing"]
+        assert refused is not entry.probability, name
+
+
+@pytest.mark.parametrize("name, weights, breaker", [
+    ("nonsaturating", {}, None),
+    ("nonsaturating", dict(r1_weight=0.5), "r1"),
+    ("wgan-gp", {}, "gradient-penalty"),
+    ("wgan", {}, None),  # clipping works per weight, whatever the batch
+])
+def test_batch_norm_is_refused_with_a_per_sample_penalty(name, weights, breaker):
+    cfg = _loss_config(name, **weights)
+    found = losses.batchnorm_breaker(cfg.loss)
+    assert (found.id if found else None) == breaker
+    cfg.data.source, cfg.model.family, cfg.model.d_norm = "shapes", "dcgan", "batch"
+    problems = dict(cfg.problems())
+    if breaker is None:
+        assert "model.d_norm" not in problems
+    else:
+        assert STABILISERS[breaker].title in problems["model.d_norm"]
+
+
+def test_a_generator_loss_that_does_not_compare_ignores_the_real_scores():
+    fake, real = t(0.5, -1.0), t(3.0, 2.0)
+    for name, entry in LOSSES.items():
+        if not entry.g_needs_real:
+            assert torch.equal(g_loss(name, fake, real), g_loss(name, fake)), name
+
+
+def test_unknown_names_raise_everywhere():
+    for call in (lambda: displayed_score("nope", t(0.0)), lambda: losses.loss("nope")):
+        with pytest.raises(ValueError, match="unknown loss 'nope'"):
+            call()
+
+
+# --- how scores read to a person ---------------------------------------------------------------
+
+def test_the_original_losses_read_as_probabilities_the_others_as_scores():
+    assert LOSSES["minimax"].scale is LOSSES["nonsaturating"].scale is losses.PROBABILITY
+    assert losses.PROBABILITY.axis_label == "probability 'real'"
+    for name in ("lsgan", "wgan", "wgan-gp", "hinge"):
+        assert LOSSES[name].scale.axis_label == "score", name
+
+
+def test_probability_heat_is_a_sharpened_probability():
+    # sigmoid(3 * s): s = 0 -> 1/2; s = ln(3) / 3 -> sigmoid(ln 3) = 3/4
+    heat = losses.PROBABILITY.heat(t(0.0, math.log(3.0) / 3))
+    assert torch.allclose(heat, t(0.5, 0.75))
+
+
+def test_least_squares_heat_centres_on_one_half_and_stays_in_0_1():
+    # 0.5 + 3 (s - 0.5): 0.5 -> 0.5, 0.6 -> 0.8, 1 -> 2 (clamped to 1), 0 -> -1 (clamped to 0)
+    heat = LOSSES["lsgan"].scale.heat(t(0.5, 0.6, 1.0, 0.0))
+    assert torch.allclose(heat, t(0.5, 0.8, 1.0, 0.0))
+
+
+def test_critic_heat_squashes_around_the_median_whatever_the_offset():
+    # scores -2..2: median 0, 95% quantile of |s| = 2 (between the two 2s), so s -> sigmoid(s);
+    # adding 100 to every critic value changes nothing (critic values have no fixed zero)
+    s = t(-2.0, -1.0, 0.0, 1.0, 2.0)
+    heat = LOSSES["wgan"].scale.heat(s)
+    assert torch.allclose(heat, torch.sigmoid(s))
+    assert torch.allclose(LOSSES["wgan"].scale.heat(s + 100.0), heat)

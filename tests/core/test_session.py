@@ -131,7 +131,7 @@ def test_an_exception_ends_the_session_with_a_message_not_a_crash(monkeypatch):
 
 
 def test_divergence_pauses_and_the_last_good_state_can_still_be_saved(monkeypatch, tmp_path):
-    from ganstudio.training import objectives as losses
+    from ganstudio import objectives as losses
 
     rec = Recorder()
     tr = Trainer(tiny_config(training__steps=0))

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from ganstudio.training import objectives as losses
+from ganstudio import objectives
 from ganstudio.config import ConfigError
 from ganstudio.training import Trainer, TrainingDiverged
 from ganstudio.training.history import METRICS
@@ -41,7 +41,7 @@ def test_same_seed_same_losses_other_seed_other_losses():
     assert runs[0] != runs[2]
 
 
-@pytest.mark.parametrize("loss", losses.LOSS_NAMES)
+@pytest.mark.parametrize("loss", objectives.LOSSES)
 def test_every_loss_trains_with_finite_numbers_and_moves_both_networks(loss):
     cfg = tiny_config(loss__name=loss)
     t = Trainer(cfg)
@@ -74,6 +74,45 @@ def test_penalties_are_reported_and_change_the_discriminator_update(loss, field,
     assert rb["penalty"] > 0
     assert rb["d_loss"] != ra["d_loss"]
     assert any(not torch.equal(p, q) for p, q in zip(a.D.parameters(), b.D.parameters()))
+
+
+def test_the_discriminator_step_applies_the_stabilisers_the_registry_lists(monkeypatch):
+    # a made-up stabiliser: the slope on generated data (needs grad at D's fake inputs), added
+    # with weight 0, and a hook after the update; the trainer knows it only through its entry
+    seen = {}
+
+    def penalty(step):
+        seen.update(real=step.real_in.requires_grad, fake=step.fake_in.requires_grad)
+        return objectives.r1_penalty(step.s_fake, step.fake_in)
+
+    extra = objectives.Stabiliser(
+        id="test", title="a test penalty", opt_in=True, penalty=penalty, weight=lambda lc: 0.0,
+        setting=objectives.Setting("r1_weight", 0.5, "Test", "A test."), grad_of=("fake",),
+        after_update=lambda params, lc: seen.setdefault("after", len(params)))
+    monkeypatch.setattr(objectives, "STABILISERS", {"test": extra})
+    t = Trainer(tiny_config(loss__r1_weight=1.0))
+    rec = t.step()
+    assert seen == dict(real=False, fake=True, after=len(list(t.D.parameters())))
+    assert rec["penalty"] > 0
+    plain = Trainer(tiny_config(loss__r1_weight=0.0))  # weight 0: the same update as without
+    assert plain.step()["d_loss"] == rec["d_loss"]
+
+
+def test_a_generator_loss_that_compares_gets_real_scores_paired_with_its_fakes(monkeypatch):
+    from dataclasses import replace
+
+    seen = []
+    hinge = objectives.LOSSES["hinge"]
+
+    def g_loss(fake, real):
+        seen.append((fake.shape, None if real is None else (real.shape, real.requires_grad)))
+        return hinge.g_loss(fake)
+
+    monkeypatch.setitem(objectives.LOSSES, "hinge", replace(hinge, g_loss=g_loss,
+                                                            g_needs_real=True))
+    t = Trainer(tiny_config(loss__name="hinge"))
+    t.step()
+    assert seen == [(torch.Size([32]), (torch.Size([32]), False))]
 
 
 @pytest.mark.parametrize("field,value", [
@@ -119,6 +158,27 @@ def test_optimiser_choice(name, cls):
     t.run(2)
 
 
+def test_each_optimiser_gets_the_settings_it_declares():
+    from ganstudio import catalog
+    from ganstudio.config import FIELDS
+
+    t = Trainer(tiny_config(optimizer__beta1=0.5, optimizer__beta2=0.9))
+    assert t.opt_d.param_groups[0]["betas"] == (0.5, 0.9)
+    t = Trainer(tiny_config(optimizer__name="sgd", optimizer__momentum=0.25))
+    assert t.opt_g.param_groups[0]["momentum"] == 0.25
+    for name, entry in catalog.OPTIMIZERS.items():  # the window shows only the fields it reads
+        cfg = tiny_config(optimizer__name=name)
+        for field in ("beta1", "beta2", "momentum"):
+            assert FIELDS[f"optimizer.{field}"].applies_to(cfg) is (field in entry.settings)
+
+
+def test_an_unknown_optimiser_is_refused_not_replaced_by_sgd():
+    cfg = tiny_config()
+    cfg.optimizer.name = "adamw"  # past the config's checks, as a program might
+    with pytest.raises(ValueError, match="unknown optimiser 'adamw'"):
+        Trainer(cfg)
+
+
 def test_ema_generator_trails_the_generator():
     t = Trainer(tiny_config(training__ema=0.9))
     t.run(5)
@@ -143,8 +203,8 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_weights(monkeypatch):
     t = Trainer(tiny_config())
     t.run(2)
     good_g, good_d = _params(t.G), _params(t.D)
-    real_g_loss = losses.g_loss
-    monkeypatch.setattr(losses, "g_loss", lambda name, fake: real_g_loss(name, fake) * float("nan"))
+    real_g_loss = objectives.g_loss
+    monkeypatch.setattr(objectives, "g_loss", lambda *a: real_g_loss(*a) * float("nan"))
     assert t.run(5) == "diverged"
     assert "diverged at step 3" in t.message
     assert t.steps_done == 2
@@ -159,8 +219,8 @@ def test_a_nan_discriminator_loss_refuses_its_update(monkeypatch):
     t = Trainer(tiny_config())
     t.step()
     good_d = _params(t.D)
-    real_d_loss = losses.d_loss
-    monkeypatch.setattr(losses, "d_loss", lambda *a, **k: real_d_loss(*a, **k) * float("inf"))
+    real_d_loss = objectives.d_loss
+    monkeypatch.setattr(objectives, "d_loss", lambda *a, **k: real_d_loss(*a, **k) * float("inf"))
     with pytest.raises(TrainingDiverged, match="discriminator"):
         t.step()
     assert all(torch.equal(a, b) for a, b in zip(good_d, t.D.parameters()))

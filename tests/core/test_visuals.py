@@ -83,3 +83,28 @@ def test_layers_left_out_are_not_computed():
     assert calls == [] and asked == 2  # D was not asked at all (heat map and arrows: 2 calls)
     assert bare.fake.shape == full.fake.shape  # the points are always there
     np.testing.assert_allclose(bare.fake, full.fake)
+
+
+def test_arrows_of_a_loss_that_compares_pair_each_point_with_a_real_one(monkeypatch):
+    # a made-up comparing loss, softplus(D(real) - D(fake)): its push on a fake point is
+    # sigmoid(...) times D's slope (0.02, 0.01), so every arrow points along (2, 1)
+    from dataclasses import replace
+
+    from ganstudio import objectives
+
+    seen = []
+
+    def g_loss(fake, real):
+        seen.append((len(fake), len(real)))
+        return torch.nn.functional.softplus(real - fake).mean()
+
+    hinge = objectives.LOSSES["hinge"]
+    monkeypatch.setitem(objectives.LOSSES, "hinge", replace(hinge, g_loss=g_loss,
+                                                            g_needs_real=True))
+    trainer = Trainer(tiny_config("ring", loss__name="hinge"))
+    trainer.D = LinearCritic()
+    few_real = np.zeros((100, 2), np.float32)  # fewer than the points: reused in turn
+    view = visuals.plane_view(trainer, real=few_real, heatmap=False, mesh=False)
+    assert seen == [(visuals.FAKE_POINTS, visuals.FAKE_POINTS)]
+    unit = view.arrows / np.linalg.norm(view.arrows, axis=1, keepdims=True)
+    assert np.allclose(unit, np.array([2.0, 1.0]) / np.sqrt(5.0), atol=1e-5)

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton
 
+from ganstudio import catalog
 from ganstudio.gui.training_view.plots import MetricsPlots
 from tests.gui.conftest import curve_points, use_config
 
@@ -27,8 +28,9 @@ def test_the_window_opens_with_ring_ready_to_train(window):
     assert data.currentData() == "ring"
     assert {"ring", "grid", "shapes", "digits", "folder"} <= set(combo_ids(data))
     assert combo_ids(window.findChild(QComboBox, "architectureChoice")) == ["mlp", "dcgan"]
-    assert combo_ids(window.findChild(QComboBox, "lossChoice")) == [
-        "minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"]
+    losses = combo_ids(window.findChild(QComboBox, "lossChoice"))
+    assert losses == list(catalog.LOSSES)  # every loss, in the catalogue's order
+    assert losses[:6] == ["minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"]
     train = window.findChild(QToolButton, "trainButton")
     assert train.isEnabled()
     for name in ("pauseButton", "stepButton", "stopButton"):
@@ -242,13 +244,13 @@ def test_an_error_in_training_is_shown_and_the_window_stays_usable(window, qtbot
 
 
 def test_a_diverged_run_pauses_keeps_its_state_and_says_so(window, qtbot, monkeypatch):
-    from ganstudio.training import objectives as losses
+    from ganstudio import objectives as losses
 
     real = losses.g_loss
     use_config(window, qtbot, "ring")
     window.train_button.click()
     qtbot.waitUntil(lambda: window._last_step >= 5, timeout=20_000)
-    monkeypatch.setattr(losses, "g_loss", lambda n, f: real(n, f) * float("nan"))
+    monkeypatch.setattr(losses, "g_loss", lambda *a: real(*a) * float("nan"))
     qtbot.waitUntil(lambda: window.run_state == "diverged", timeout=20_000)
     box = window.findChild(QMessageBox, "errorDialog")
     assert box is not None and "diverged at step" in box.text()

@@ -183,11 +183,11 @@ class LossPanel(QWidget):
         self.refresh()
 
     def refresh(self, problems=None) -> None:
-        from ganstudio import catalog
+        from ganstudio import objectives
 
         for form in self.forms.values():
             form.refresh(problems)
-        self.loss_help.setText(catalog.LOSSES[self.forms["loss"].config.loss.name].help)
+        self.loss_help.setText(objectives.loss(self.forms["loss"].config.loss.name).help)
 
     @property
     def all_forms(self) -> list[ConfigForm]:

@@ -149,9 +149,10 @@ class MetricsPlots(QWidget):
         return light_curve(curve)
 
     def set_loss_kind(self, loss_name: str) -> None:
-        """D's scores are probabilities for the original GAN losses, raw values otherwise."""
-        prob = loss_name in ("minimax", "nonsaturating")
-        self.plots["score"].setLabel("left", "probability 'real'" if prob else "score")
+        """Label D's scores as the loss reads them: probabilities or raw scores."""
+        from ganstudio import objectives
+
+        self.plots["score"].setLabel("left", objectives.loss(loss_name).scale.axis_label)
 
     # --- data ---------------------------------------------------------------------------------
     def append(self, records: list[dict]) -> None:
