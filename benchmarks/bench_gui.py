@@ -67,9 +67,9 @@ class TrainingWindow:
         w.load_preset(preset)
         w.config.training.steps = 0
         w.config.training.threads = threads
-        self.spin(lambda: w._source_cache is not None and w._source_cache[0] == w._data_key())
+        self.spin(lambda: w.settings_ctl.data_ready())
         w.train_button.click()
-        self.spin(lambda: w._last_step >= 50)
+        self.spin(lambda: w.last_step >= 50)
         self.trainer = w.controller.trainer
 
     def spin(self, until) -> None:

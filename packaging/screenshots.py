@@ -54,7 +54,7 @@ class Session:
         self.w.load_preset(preset)
         self.wait(2)
         self.w.train()
-        self.wait(seconds, lambda: self.w._last_step >= until_step)
+        self.wait(seconds, lambda: self.w.last_step >= until_step)
 
     def close(self) -> None:
         self.w.stop()

@@ -165,7 +165,8 @@ class TrainingSession:
         if self.on_status is not None:
             self.on_status(self.status)
 
-    def _serve_calls(self) -> None:
+    def serve_calls(self) -> None:
+        """Run the queued ``call_soon`` requests now (in the thread that ran the session)."""
         while True:
             try:
                 fn = self._calls.get_nowait()
@@ -237,7 +238,7 @@ class TrainingSession:
             if self._pictures_on:
                 self.render_picture()
             while not self._stop.is_set():
-                self._serve_calls()
+                self.serve_calls()
                 if self._picture_wanted:
                     self._picture_wanted = False
                     if self._pictures_on:
@@ -282,7 +283,7 @@ class TrainingSession:
                     if self._pictures_on:
                         self.render_picture()
                     if self.until is not None:
-                        self._serve_calls()
+                        self.serve_calls()
                         self._set_state(RunState.FINISHED)
                         return self.state
         except Exception as e:  # a bug or a broken device: report it, never kill the app
@@ -292,7 +293,7 @@ class TrainingSession:
             if self.until is not None:
                 raise  # headless: a bug is a traceback for whoever runs the code
             return self.state
-        self._serve_calls()
+        self.serve_calls()
         self._flush()
         self._set_state(RunState.STOPPED)
         return self.state

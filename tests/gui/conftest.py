@@ -47,8 +47,7 @@ def use_config(window, qtbot, source="ring", **overrides):
     cfg = tiny_config(source, **overrides)
     cfg.training.steps = overrides.get("training__steps", 0)
     window.set_config(cfg)
-    qtbot.waitUntil(lambda: window._source_cache is not None
-                    and window._source_cache[0] == window._data_key(), timeout=60_000)
+    qtbot.waitUntil(lambda: window.settings_ctl.data_ready(), timeout=60_000)
     return cfg
 
 

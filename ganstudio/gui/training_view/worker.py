@@ -1,23 +1,23 @@
-"""Training off the UI thread: a QObject worker on a QThread, and its UI-side controller.
+"""Training off the UI thread: the UI-side controller of a ``TaskThread`` named "training".
 
-The worker builds the Trainer (reading the data with progress) and runs a core TrainingSession in
-its thread; the session's callbacks become Qt signals, which reach the UI thread queued. The
-session limits them to 3 metric batches and 2.5 pictures per second.
+Its one long task builds the Trainer (reading the data with progress) and runs a core
+TrainingSession; the session's callbacks emit this controller's signals from the training thread,
+and Qt delivers them queued in the UI thread. The session limits them to 3 metric batches and 2.5
+pictures per second.
 
 The UI thread never waits: Pause, Resume, Step and Stop set thread-safe flags on the session, and
 requests that need the trainer (save a checkpoint, snapshot the generator) are queued to run in
-the training thread between two steps, answering with a signal.
+the training thread between two steps, answering in the UI thread.
 """
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from ganstudio.errors import user_message
-
+from ganstudio.gui.tasks import TaskThread
 
 # metric batches reach the window 3 times a second: the plots redraw once a second, the
 # status bar's step count still ticks, and each batch wakes the UI thread, which on two cores
@@ -27,80 +27,6 @@ METRICS_INTERVAL = 0.33
 # about twice its own UI time (the UI thread takes a core from training's thread team), and
 # the 2-D view's ~3 a second cost training ~4% here (ring: picture 1.5%, drawing 2.3%)
 PICTURE_INTERVAL = 0.4
-
-
-def _one_line(e: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(e), e)).strip().splitlines()[-1]
-
-
-class TrainingWorker(QObject):
-    """Lives in the training thread."""
-
-    # (done, total, what) while the data is read or drawn
-    loading = Signal(int, int, str)
-    # (trainer facts) once the run is built: parameter counts, descriptions, history so far
-    ready = Signal(dict)
-    metrics = Signal(list)  # a batch of per-step records
-    picture = Signal(object)  # numpy sample grid or visuals.PlaneView
-    state = Signal(str, str)  # (state, message)
-    failed = Signal(str)  # the run could not start or broke: plain words
-    answered = Signal(object, object)  # (request id, result) for call()
-    finished = Signal()
-
-    def __init__(self):
-        super().__init__()
-        self.session = None
-        self.trainer = None
-        self.cancelled = False  # Stop pressed while the run was still being built
-        # what the window shows, for the session still to be built (set from the UI thread)
-        self.plane_layers: dict | None = None
-        self.pictures = True
-
-    @Slot(object, object, object, bool)
-    def start(self, config, source, checkpoint, paused: bool) -> None:
-        """Build a trainer (from a checkpoint when given) and run a session until stopped."""
-        from ganstudio.training import Trainer
-        from ganstudio.training.session import TrainingSession
-
-        try:
-            progress = lambda done, total, what: self.loading.emit(done, total, what)  # noqa
-            trainer = Trainer(config, source=source, progress=progress)
-            if checkpoint is not None:
-                trainer.load_state(checkpoint)
-        except Exception as e:  # data, device or checkpoint problems, in words
-            self.failed.emit(_user_message(e))
-            self.finished.emit()
-            return
-        self.trainer = trainer
-        if self.cancelled:
-            self.state.emit("stopped", "")
-            self.finished.emit()
-            return
-        g, d = trainer.parameter_counts
-        self.ready.emit(dict(g_params=g, d_params=d, spec=trainer.spec,
-                             data=trainer.source.describe(), device=str(trainer.device),
-                             steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
-                             elapsed=trainer.elapsed, target=trainer.config.training.steps))
-        self.session = TrainingSession(
-            trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
-            on_state=self.state.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
-            picture_interval=PICTURE_INTERVAL,
-            picture_ack=True,  # the window says when it has drawn one: none rendered in vain
-            plane_layers=self.plane_layers, pictures=self.pictures)
-        self.session.set_pictures(self.pictures)  # in case the window changed it meanwhile
-        try:
-            self.session.run()
-        finally:
-            self.finished.emit()
-
-    @Slot(object, object)
-    def call(self, request_id, fn: Callable) -> None:
-        """Run ``fn(trainer)`` here once no session is running (e.g. after Stop)."""
-        self.answered.emit(request_id, _guarded(fn, self.trainer))
-
-
-def _user_message(e: BaseException) -> str:
-    return user_message(e, context="The run could not start")
 
 
 class Failure:
@@ -114,62 +40,97 @@ def _guarded(fn: Callable, trainer) -> Any:
     try:
         return fn(trainer)
     except Exception as e:
-        return Failure(_user_message(e) if trainer is not None else _one_line(e))
+        return Failure(user_message(e))
 
 
 class TrainingController(QObject):
-    """The UI thread's handle on training. Owns the thread; forwards the worker's signals."""
+    """The UI thread's handle on training. Owns the training thread."""
 
+    # (done, total, what) while the data is read or drawn
     loading = Signal(int, int, str)
+    # (trainer facts) once the run is built: parameter counts, descriptions, history so far
     ready = Signal(dict)
-    metrics = Signal(list)
-    picture = Signal(object)
-    state = Signal(str, str)
-    failed = Signal(str)
+    metrics = Signal(list)  # a batch of per-step records
+    status = Signal(object)  # a RunStatus: step, budget, time, steps/s, time left
+    picture = Signal(object)  # numpy sample grid or visuals.PlaneView
+    state = Signal(str, str)  # (state, message)
+    failed = Signal(str)  # the run could not start: plain words
     finished = Signal()
-    _start = Signal(object, object, object, bool)
-    _call = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("training")
-        self.worker = TrainingWorker()
-        self.worker.moveToThread(self.thread)
-        for name in ("loading", "ready", "metrics", "picture", "state", "failed"):
-            getattr(self.worker, name).connect(getattr(self, name))
-        self.worker.finished.connect(self._on_finished)
-        self.worker.answered.connect(self._on_answer)
-        self._start.connect(self.worker.start)
-        self._call.connect(self.worker.call)
-        self.thread.start()
-        self.running = False  # a session is live (running or paused)
-        self._callbacks: dict[int, Callable] = {}
-        self._next_id = 0
+        self.tasks = TaskThread("training", self, one_torch_thread=False)
+        self.thread = self.tasks.thread
+        self.running = False  # a session is live (being built, running or paused)
+        self.trainer = None
+        self._session = None
+        self._cancelled = False  # Stop pressed while the run was still being built
+        # what the window shows, for the session still to be built
+        self._plane_layers: dict | None = None
+        self._pictures = True
 
     @property
     def session(self):
-        return self.worker.session if self.running else None
-
-    @property
-    def trainer(self):
-        return self.worker.trainer
+        return self._session if self.running else None
 
     def start(self, config, source=None, checkpoint=None, paused: bool = False) -> None:
         if self.running:
             raise RuntimeError("a run is already live")
         self.running = True
-        self.worker.session = None
-        self.worker.cancelled = False
-        self._start.emit(config, source, checkpoint, paused)
+        self._session = None
+        self._cancelled = False
+        self.tasks.submit(lambda: self._run(config, source, checkpoint, paused),
+                          done=lambda _: self._on_finished(),
+                          failed=lambda message: self._on_finished())
 
+    # --- in the training thread ------------------------------------------------------------
+    def _run(self, config, source, checkpoint, paused: bool) -> None:
+        """Build a trainer (from a checkpoint when given) and run a session until stopped."""
+        from ganstudio.training import Trainer
+        from ganstudio.training.session import TrainingSession
+
+        try:
+            progress = lambda done, total, what: self.loading.emit(done, total, what)  # noqa
+            trainer = Trainer(config, source=source, progress=progress)
+            if checkpoint is not None:
+                trainer.load_state(checkpoint)
+        except Exception as e:  # data, device or checkpoint problems, in words
+            self.failed.emit(user_message(e, context="The run could not start"))
+            return
+        self.trainer = trainer
+        if self._cancelled:
+            self.state.emit("stopped", "")
+            return
+        g, d = trainer.parameter_counts
+        self.ready.emit(dict(g_params=g, d_params=d, spec=trainer.spec,
+                             data=trainer.source.describe(), device=str(trainer.device),
+                             steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
+                             elapsed=trainer.elapsed, target=trainer.config.training.steps,
+                             ema=trainer.ema is not None))
+        session = TrainingSession(
+            trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
+            on_state=lambda state, message: self.state.emit(str(state), message),
+            on_status=self.status.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
+            picture_interval=PICTURE_INTERVAL,
+            picture_ack=True,  # the window says when it has drawn one: none rendered in vain
+            plane_layers=self._plane_layers, pictures=self._pictures)
+        self._session = session
+        session.set_pictures(self._pictures)  # in case the window changed it meanwhile
+        if self._cancelled:
+            session.stop()
+        try:
+            session.run()
+        finally:
+            self._session = None  # requests from now on queue behind this task...
+            session.serve_calls()  # ...and any that reached the ended session are answered
+
+    # --- in the UI thread ------------------------------------------------------------------
     def _on_finished(self) -> None:
         self.running = False
         self.finished.emit()
 
-    # --- control (never blocks) -----------------------------------------------------------
     def _with_session(self, fn: Callable) -> None:
-        s = self.worker.session
+        s = self._session
         if self.running and s is not None:
             fn(s)
 
@@ -184,13 +145,13 @@ class TrainingController(QObject):
 
     def set_plane_layers(self, layers: dict) -> None:
         """The layers of the 2-D view the window shows: training computes only those."""
-        self.worker.plane_layers = dict(layers)  # for a session still to be built
+        self._plane_layers = dict(layers)  # for a session still to be built
         self._with_session(lambda s: s.set_plane_layers(layers))
 
     def set_pictures(self, on: bool) -> None:
         """Pictures while the window can show them; none while it cannot (another tab is in
         front, or it is minimised): each costs training time."""
-        self.worker.pictures = on
+        self._pictures = on
         self._with_session(lambda s: s.set_pictures(on))
 
     def picture_shown(self) -> None:
@@ -198,31 +159,21 @@ class TrainingController(QObject):
         self._with_session(lambda s: s.picture_shown())
 
     def stop(self) -> None:
-        if self.running and self.worker.session is None:
-            self.worker.cancelled = True  # still building: end as soon as it is built
+        if self.running and self._session is None:
+            self._cancelled = True  # still building: end as soon as it is built
         self._with_session(lambda s: s.stop())
 
     def request(self, fn: Callable, on_result: Callable[[Any], None]) -> None:
         """Run ``fn(trainer)`` in the training thread; ``on_result`` gets its return value (or a
         Failure) in the UI thread."""
-        self._next_id += 1
-        rid = self._next_id
-        self._callbacks[rid] = on_result
-        s = self.worker.session
+        s = self._session
         if self.running and s is not None:
-            s.call_soon(lambda tr: self.worker.answered.emit(rid, _guarded(fn, tr)))
-        else:
-            self._call.emit(rid, fn)
-
-    def _on_answer(self, rid, result) -> None:
-        cb = self._callbacks.pop(rid, None)
-        if cb is not None:
-            cb(result)
+            s.call_soon(lambda tr: self.tasks.call_in_ui(on_result, _guarded(fn, tr)))
+        else:  # no session (built, or after Stop): a task of its own, after any run ends
+            self.tasks.submit(lambda: _guarded(fn, self.trainer), done=on_result)
 
     # --- shutdown -------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the run and the thread (only at exit: the one place that waits, bounded)."""
         self.stop()
-        self.thread.quit()
-        ok = self.thread.wait(timeout_ms)
-        return bool(ok)
+        return self.tasks.shutdown(timeout_ms)
