@@ -161,3 +161,24 @@ def __getattr__(name: str):
 
         return LOSSES
     raise AttributeError(f"module 'ganstudio.catalog' has no attribute '{name}'")
+
+
+@dataclass(frozen=True)
+class Layer(Choice):
+    shown: bool = True  # switched on unless the user says otherwise
+    computed: bool = True  # made by training (costs time); else only shown or not
+
+
+# the layers of the 2-D picture (after GAN Lab): the window's switches and what training computes
+PLANE_LAYERS: dict[str, Layer] = {
+    c.id: c
+    for c in [
+        Layer("heatmap", "Discriminator's view", "Background: green where the discriminator "
+              "thinks samples are real, purple where it thinks they are generated"),
+        Layer("arrows", "Generator's push", "Arrows: the direction each generated point is "
+              "pushed to fool the discriminator"),
+        Layer("mesh", "Noise grid", "Lines: a square grid of the generator's noise, as it is "
+              "bent into the plane (first two noise numbers)", shown=False),
+        Layer("real", "Real data", "Grey dots: samples of the real data", computed=False),
+    ]
+}

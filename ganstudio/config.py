@@ -17,7 +17,10 @@ import difflib
 import math
 import os
 import tempfile
-import tomllib
+try:  # Python 3.11 and later
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli package
+    import tomli as tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -1,8 +1,7 @@
-"""Where GAN Studio finds its bundled files and keeps the user's."""
+"""Where GAN Studio finds its bundled files."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -20,8 +19,3 @@ def resources_dir() -> Path:
 
 def presets_dir() -> Path:
     return resources_dir() / "presets"
-
-
-def default_runs_dir() -> Path:
-    """Where command-line runs go unless --out says otherwise: ./runs"""
-    return Path(os.getcwd()) / "runs"

@@ -6,7 +6,10 @@ people; the config part is validated like any experiment file.
 
 from __future__ import annotations
 
-import tomllib
+try:  # Python 3.11 and later
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli package
+    import tomli as tomllib
 from dataclasses import dataclass
 from pathlib import Path
 

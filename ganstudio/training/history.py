@@ -64,14 +64,21 @@ class History:
         return h
 
 
-def ema_smooth(values: np.ndarray, alpha: float = 0.02) -> np.ndarray:
-    """Exponential moving average, bias-corrected like Adam's (no dip at the start), skipping
-    non-finite values."""
-    out = np.empty_like(values, dtype=np.float64)
-    acc, weight = 0.0, 0.0
-    for i, v in enumerate(values):
-        if np.isfinite(v):
-            acc = (1 - alpha) * acc + alpha * v
-            weight = (1 - alpha) * weight + alpha
-        out[i] = acc / weight if weight > 0 else np.nan
-    return out
+class EmaSmoother:
+    """Exponential moving average fed a batch at a time, bias-corrected like Adam's (no dip at
+    the start), skipping non-finite values: the smoothed curves of the live plots."""
+
+    def __init__(self, alpha: float = 0.02):
+        self.alpha = alpha
+        self.acc = 0.0
+        self.weight = 0.0
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values))
+        a = self.alpha
+        for i, v in enumerate(values):
+            if np.isfinite(v):
+                self.acc = (1 - a) * self.acc + a * v
+                self.weight = (1 - a) * self.weight + a
+            out[i] = self.acc / self.weight if self.weight > 0 else np.nan
+        return out

@@ -35,6 +35,7 @@ import time
 import traceback
 from typing import Any, Callable
 
+from ganstudio import catalog
 from ganstudio.training import visuals
 from ganstudio.training.run_state import RateMeter, RunState, RunStatus
 from ganstudio.training.trainer import Trainer, TrainingDiverged
@@ -44,7 +45,7 @@ RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
 # (a lost acknowledgement must not stop the pictures for good)
 ACK_TIMEOUT = 2.0
 # what a 2-D picture holds unless the viewer says otherwise (the window's default switches)
-PLANE_LAYERS = {"heatmap": True, "arrows": True, "mesh": False}
+PLANE_LAYERS = {k: layer.shown for k, layer in catalog.PLANE_LAYERS.items() if layer.computed}
 
 
 class TrainingSession:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
                                QWidget)
 
+from ganstudio import catalog
 from ganstudio.gui.training_view.plotpaint import light_axes
 
 REAL_BRUSH = (90, 90, 100, 150)
@@ -143,7 +144,8 @@ class PlanePanel(QWidget):
 
     drawn = Signal()
     layers_changed = Signal(dict)
-    COMPUTED = ("heatmap", "arrows", "mesh")  # made by training; "real" is only shown or not
+    # made by training; "real" is only shown or not
+    COMPUTED = tuple(k for k, layer in catalog.PLANE_LAYERS.items() if layer.computed)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -152,19 +154,11 @@ class PlanePanel(QWidget):
         self.switches = {}
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
-        for i, (key, text, tip) in enumerate([
-            ("heatmap", "Discriminator's view",
-             "Background: green where the discriminator thinks samples are real, purple where "
-             "it thinks they are generated"),
-            ("arrows", "Generator's push",
-             "Arrows: the direction each generated point is pushed to fool the discriminator"),
-            ("mesh", "Noise grid", "Lines: a square grid of the generator's noise, as it is "
-             "bent into the plane (first two noise numbers)"),
-            ("real", "Real data", "Grey dots: samples of the real data"),
-        ]):
-            box = QCheckBox(text)
-            box.setToolTip(tip)
-            box.setChecked(key != "mesh")
+        for i, layer in enumerate(catalog.PLANE_LAYERS.values()):
+            key = layer.id
+            box = QCheckBox(layer.title)
+            box.setToolTip(layer.help)
+            box.setChecked(layer.shown)
             box.setObjectName(f"show_{key}")
             box.toggled.connect(self._redraw)
             if key in self.COMPUTED:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ganstudio.gui.training_view.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
 from ganstudio.gui.widgets import ThrottledRedraw
-from ganstudio.training.history import History
+from ganstudio.training.history import EmaSmoother, History
 
 D_COLOUR = "#2f7fe0"
 G_COLOUR = "#ee7a22"
@@ -31,25 +31,6 @@ SERIES = [
 ]
 SMOOTHED = ("d_loss", "g_loss")
 REDRAW_INTERVAL = 1.0  # seconds between redraws of the live plots, at least
-
-
-class _Smoother:
-    """Bias-corrected exponential moving average, fed a batch at a time; skips NaN/inf."""
-
-    def __init__(self, alpha: float = SMOOTHING):
-        self.alpha = alpha
-        self.acc = 0.0
-        self.weight = 0.0
-
-    def __call__(self, values: np.ndarray) -> np.ndarray:
-        out = np.empty(len(values))
-        a = self.alpha
-        for i, v in enumerate(values):
-            if np.isfinite(v):
-                self.acc = (1 - a) * self.acc + a * v
-                self.weight = (1 - a) * self.weight + a
-            out[i] = self.acc / self.weight if self.weight > 0 else np.nan
-        return out
 
 
 def legend_brush(background) -> pg.QtGui.QBrush:
@@ -79,7 +60,7 @@ class MetricsPlots(QWidget):
         super().__init__(parent)
         self.history = History(("step",) + tuple(k for k, *_ in SERIES))
         self.smoothed = History(("step",) + SMOOTHED)
-        self._smoothers = {k: _Smoother() for k in SMOOTHED}
+        self._smoothers = {k: EmaSmoother(SMOOTHING) for k in SMOOTHED}
         self.plots = {
             "loss": _plot("lossPlot", "Losses", "loss"),
             "score": _plot("scorePlot", "Discriminator's verdict on real and generated samples",
@@ -182,7 +163,7 @@ class MetricsPlots(QWidget):
     def clear(self) -> None:
         self.history.clear()
         self.smoothed.clear()
-        self._smoothers = {k: _Smoother() for k in SMOOTHED}
+        self._smoothers = {k: EmaSmoother(SMOOTHING) for k in SMOOTHED}
         self.throttle.stop()
         self._redraw()
         self.readout.setText(" ")
