@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ganstudio.explore import latent
-from ganstudio.export import image_grid, scatter_image, to_uint8_images
+from ganstudio.export import fit_picture, image_grid, scatter_image, to_uint8_images
 from ganstudio.training.visuals import latent_mesh
 
 SLIDER_RANGE = 3.0  # sliders span -3..3 (the noise is standard normal)
@@ -49,14 +49,67 @@ class Exploration:
     psi: float = 1.0  # truncation: 1 = none
     seed: int = 0
     config: object = None  # the ExperimentConfig it was trained with, when known
+    steps: int | None = None  # training steps behind the generator, when known
+    checkpoint_path: Path | None = None  # the checkpoint it came from, if any
+    demo: bool = False  # a bundled demo model
 
     # --- set-up -------------------------------------------------------------------------------
     @classmethod
     def of(cls, G, spec, title: str, real=None, bounds=None, mode: str | None = None):
         ex = cls(G.eval(), spec, title, real, bounds)
-        ex.set_mode(mode or ("dimensions" if spec.latent_dim <= MAX_DIMENSION_SLIDERS
-                             else "principal"))
+        ex.prepare(mode)
         return ex
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint) -> "Exploration":
+        """An exploration of a checkpoint's generator (the averaged one when there is one).
+        ``checkpoint``: a path, or a Checkpoint already loaded (to resume from it as well)."""
+        from ganstudio.training.checkpoint import Checkpoint, load_checkpoint, load_generator
+
+        ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+        G, _ = load_generator(ckpt)
+        real = bounds = None
+        if ckpt.spec.kind == "2d":
+            real, bounds = plane_backdrop(ckpt.config)
+        title = ckpt.meta.get("title") or f"{ckpt.path.name}: {ckpt.describe()}"
+        ex = cls(G, ckpt.spec, title, real, bounds, config=ckpt.config,
+                 steps=ckpt.steps_done, checkpoint_path=ckpt.path, demo=bool(ckpt.info.get("demo")))
+        ex.prepare()  # loading is off the UI thread already: find the directions here too
+        return ex
+
+    @classmethod
+    def from_trainer(cls, trainer) -> "Exploration":
+        """An exploration of a CPU copy of the run's sampling generator (the averaged one when
+        there is one); training goes on undisturbed. Cheap enough for the training thread: the
+        sliders' directions are found later, by ``prepare()`` (the explorer does it)."""
+        spec, steps = trainer.spec, trainer.steps_done
+        real = bounds = None
+        if spec.kind == "2d":
+            real, bounds = trainer.source.preview(800)[0].numpy(), trainer.source.bounds
+        averaged = " (averaged weights)" if trainer.ema is not None else ""
+        title = f"The current run's generator at step {steps:,}{averaged}: {spec.describe()}"
+        return cls(trainer.snapshot_generator(), spec, title, real, bounds,
+                   config=trainer.config.copy(), steps=steps)
+
+    @property
+    def prepared(self) -> bool:
+        return self.directions is not None
+
+    def prepare(self, mode: str | None = None) -> None:
+        """Set the sliders up (a moment for principal directions), once."""
+        if self.directions is None or mode is not None:
+            self.set_mode(mode or ("dimensions" if self.spec.latent_dim <= MAX_DIMENSION_SLIDERS
+                                   else "principal"))
+
+    def continue_from(self, old: "Exploration | None") -> None:
+        """A fresher copy of the same model: stay where ``old`` was (sliders, label,
+        truncation); a different model starts afresh."""
+        if old is None or old.spec != self.spec or not old.prepared:
+            self.prepare()
+            return
+        self.mode, self.directions, self.explained = old.mode, old.directions, old.explained
+        self.base, self.values = old.base, np.array(old.values, copy=True)
+        self.label, self.psi, self.seed = old.label, old.psi, old.seed
 
     def set_mode(self, mode: str) -> None:
         """Change what the sliders move along, keeping the current point."""
@@ -86,6 +139,7 @@ class Exploration:
     # --- the point ----------------------------------------------------------------------------
     @property
     def raw_z(self) -> torch.Tensor:
+        self.prepare()
         v = torch.as_tensor(self.values, dtype=torch.float32)
         return self.base + v @ self.directions
 
@@ -110,8 +164,12 @@ class Exploration:
         if self.mode == "dimensions":  # the centre of the noise itself
             self.base = torch.zeros(self.spec.latent_dim)
 
+    def noise(self, n: int, seed: int) -> torch.Tensor:
+        """``n`` points of noise given by a seed: the same seed is always the same points."""
+        return torch.randn(n, self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
+
     def z_for_seed(self, seed: int) -> torch.Tensor:
-        return torch.randn(self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
+        return self.noise(1, seed)[0]
 
     def copy(self) -> "Exploration":
         """A copy safe to render from another thread while this one keeps changing."""
@@ -171,14 +229,26 @@ class Exploration:
         pics = self.pictures(zs, labels=torch.arange(k))
         return tile(pics, cols=min(k, 5))
 
+    def sample_noise(self, n: int, seed: int) -> torch.Tensor:
+        """The noise of ``sample_grid``: truncated like the current point."""
+        return latent.truncate(self.noise(n, seed), self.psi)
+
     def sample_grid(self, n: int, seed: int, cols: int | None = None,
-                    every_label: bool = False) -> tuple[np.ndarray, torch.Tensor]:
+                    every_label: bool = False, size: int | None = None, padding: int = 2,
+                    progress=None) -> tuple[np.ndarray, torch.Tensor]:
         """``n`` random samples (truncated like the current point) and their noise; with the
-        current label, or with the labels in turn."""
-        zs = torch.randn(n, self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
-        zs = latent.truncate(zs, self.psi)
+        current label, or with the labels in turn. ``size``: each picture scaled to it;
+        ``progress(done, total, what)`` is told as pictures are drawn."""
+        zs = self.sample_noise(n, seed)
         labels = self._labels(n) if every_label else None
-        return tile(self.pictures(zs, labels=labels), cols), zs
+        pics = []
+        for start in range(0, n, 64):  # in chunks, to tell progress on large grids
+            chunk = self.pictures(zs[start:start + 64],
+                                  labels=None if labels is None else labels[start:start + 64])
+            pics += [fit_picture(p, size) for p in chunk] if size else chunk
+            if progress:
+                progress(len(pics), n, "Drawing samples")
+        return tile(pics, cols, padding=padding), zs
 
     # --- paths --------------------------------------------------------------------------------
     def path(self, a: torch.Tensor, b: torch.Tensor, frames: int,
@@ -213,7 +283,8 @@ def plane_backdrop(config) -> tuple[np.ndarray, tuple]:
 
 
 def load_for_exploring(path: str | Path):
-    """(checkpoint, its sampling generator, real points or None, bounds or None)."""
+    """(checkpoint, its sampling generator, real points or None, bounds or None).
+    The main window's older way in; ``Exploration.from_checkpoint`` replaces it."""
     from ganstudio.training.checkpoint import load_checkpoint, load_generator
 
     ckpt = load_checkpoint(path)
@@ -226,7 +297,4 @@ def load_for_exploring(path: str | Path):
 
 def open_for_exploring(path: str | Path) -> Exploration:
     """An exploration of a checkpoint's generator (the averaged one when there is one)."""
-    ckpt, G, real, bounds = load_for_exploring(path)
-    ex = Exploration.of(G, ckpt.spec, f"{ckpt.path.name}: {ckpt.describe()}", real, bounds)
-    ex.config = ckpt.config
-    return ex
+    return Exploration.from_checkpoint(path)

@@ -36,7 +36,7 @@ def settle(qtbot, explorer, version=None):
 def test_opening_a_checkpoint_shows_its_generator_and_settings(window, explorer):
     assert window.view_tabs.currentWidget() is explorer
     assert "digits.safetensors" in explorer.findChild(QLabel, "explorerTitle").text()
-    assert len(explorer.sliders) == 8 and explorer.label_choice.count() == 10
+    assert len(explorer.move_tab.sliders) == 8 and explorer.move_tab.label_choice.count() == 10
     explorer.show_settings()
     box = explorer.findChild(object, "explorerSettingsDialog")
     assert 'source = "digits"' in box.detailedText()
@@ -44,32 +44,32 @@ def test_opening_a_checkpoint_shows_its_generator_and_settings(window, explorer)
 
 
 def test_the_strip_shows_every_frame_of_the_path(explorer, qtbot):
-    explorer.frames.setValue(6)
+    explorer.paths_tab.frames.setValue(6)
     qtbot.waitUntil(lambda: explorer.renderer.idle and explorer.strip.image().width() ==
                     6 * 33 + 1, timeout=20_000)  # 6 frames of 32 px, 1 px apart
-    assert explorer.path_z.shape == (6, 8)
-    explorer.path_kind.setCurrentIndex(explorer.path_kind.findData("lerp"))
+    assert explorer.player.path_z.shape == (6, 8)
+    explorer.paths_tab.path_kind.setCurrentIndex(explorer.paths_tab.path_kind.findData("lerp"))
     settle(qtbot, explorer)
-    mid = explorer.path_z[3]
-    assert not np.allclose(mid.norm(), explorer.path_z[0].norm(), rtol=0.02)
+    mid = explorer.player.path_z[3]
+    assert not np.allclose(mid.norm(), explorer.player.path_z[0].norm(), rtol=0.02)
 
 
 def test_picking_samples_sets_the_ends_of_the_path(explorer, qtbot):
-    assert explorer.pick_z is not None and explorer.pick.count == 16
-    explorer._picked(5, False)
-    explorer._picked(9, True)
+    assert explorer.player.pick_z is not None and explorer.paths_tab.pick.count == 16
+    explorer.player.pick(5, False)
+    explorer.player.pick(9, True)
     settle(qtbot, explorer)
-    assert np.allclose(explorer.path_z[0], explorer.pick_z[5], atol=1e-5)
-    assert np.allclose(explorer.path_z[-1], explorer.pick_z[9], atol=1e-5)
+    assert np.allclose(explorer.player.path_z[0], explorer.player.pick_z[5], atol=1e-5)
+    assert np.allclose(explorer.player.path_z[-1], explorer.player.pick_z[9], atol=1e-5)
 
 
 def export_walk(explorer, qtbot, path, frames: int, size: int):
     """Save the path as an animation of ``frames`` pictures of ``size`` pixels, as the Save
     button does, and wait for the file."""
-    explorer.frames.setValue(frames)
-    explorer.export_size.setValue(size)
+    explorer.paths_tab.frames.setValue(frames)
+    explorer.export_tab.export_size.setValue(size)
     settle(qtbot, explorer)
-    explorer.save_gif(str(path))
+    explorer.export_tab.save_gif(str(path))
     qtbot.waitUntil(path.exists, timeout=30_000)
     return path
 
@@ -83,9 +83,9 @@ def test_export_an_animated_gif_with_the_frames_and_size_asked_for(explorer, qtb
         frames.append(np.asarray(gif.convert("RGB")))
     assert not np.array_equal(frames[0], frames[-1])  # it moves
 
-    explorer.repeat.setCurrentIndex(explorer.repeat.findData("pingpong"))
+    explorer.paths_tab.repeat.setCurrentIndex(explorer.paths_tab.repeat.findData("pingpong"))
     there_and_back = tmp_path / "pingpong.gif"
-    explorer.save_gif(str(there_and_back))
+    explorer.export_tab.save_gif(str(there_and_back))
     qtbot.waitUntil(there_and_back.exists, timeout=30_000)
     assert Image.open(there_and_back).n_frames == 2 * 7 - 2
 
@@ -99,18 +99,19 @@ def test_export_the_path_as_an_mp4_video(explorer, qtbot, tmp_path):
     assert len(decoded) == 9 and decoded[0].shape == (64, 64, 3)
     from ganstudio.export import fit_picture
 
-    expected = [fit_picture(p, 64) for p in explorer.ex.pictures(explorer.path_z)]
+    expected = [fit_picture(p, 64) for p in explorer.ex.pictures(explorer.player.path_z)]
     for got, want in zip(decoded, expected):  # the path's pictures, through a lossy codec
         assert np.abs(got.astype(int) - want.reshape(64, 64, -1)).mean() < 4
 
 
 def test_export_strip_noise_grid_and_picture(explorer, qtbot, tmp_path):
-    explorer.frames.setValue(5)
-    explorer.export_size.setValue(64)
+    explorer.paths_tab.frames.setValue(5)
+    explorer.export_tab.export_size.setValue(64)
     settle(qtbot, explorer)
-    targets = {"strip.png": explorer.save_strip, "noise.npy": explorer.save_noise,
-               "grid.png": explorer.save_grid, "one.png": explorer.save_picture}
-    explorer.grid_count.setValue(9)
+    save = explorer.export_tab
+    targets = {"strip.png": save.save_strip, "noise.npy": save.save_noise,
+               "grid.png": save.save_grid, "one.png": save.save_picture}
+    explorer.export_tab.grid_count.setValue(9)
     for name, save in targets.items():
         save(str(tmp_path / name))
         qtbot.waitUntil((tmp_path / name).exists, timeout=30_000)
@@ -129,23 +130,23 @@ def test_every_label_view_and_truncation_change_the_picture(explorer, qtbot):
     explorer.view_choice.setCurrentIndex(0)
     settle(qtbot, explorer)
     one = bytes(explorer.image.image().constBits())
-    explorer.psi.setValue(20)
+    explorer.move_tab.psi.setValue(20)
     qtbot.waitUntil(lambda: explorer.renderer.idle and
                     bytes(explorer.image.image().constBits()) != one, timeout=20_000)
     assert explorer.ex.psi == pytest.approx(0.2)
 
 
 def test_playing_the_path_animates_and_stops(explorer, qtbot):
-    explorer.speed.setValue(30)
+    explorer.paths_tab.speed.setValue(30)
     version = explorer.image.version
-    explorer.play_button.click()
+    explorer.paths_tab.play_button.click()
     assert explorer.playing
     qtbot.waitUntil(lambda: explorer.image.version > version + 5, timeout=20_000)
-    explorer.play_button.click()
+    explorer.paths_tab.play_button.click()
     assert not explorer.playing
-    explorer.walk_button.click()
-    assert explorer.playing and explorer._walking
-    explorer.walk_button.click()
+    explorer.paths_tab.walk_button.click()
+    assert explorer.playing and explorer.player.walking
+    explorer.paths_tab.walk_button.click()
     assert not explorer.playing
 
 
@@ -156,10 +157,10 @@ def test_large_latents_get_labelled_principal_direction_sliders(window, qtbot, t
     window.open_checkpoint(str(path), resume=False)
     ex = window.explorer
     qtbot.waitUntil(lambda: ex.ex is not None and ex.ex.spec.latent_dim == 40, timeout=30_000)
-    assert ex.mode_choice.currentData() == "principal"
-    labels = [ex.sliders_grid.itemAtPosition(i, 0).widget().text() for i in range(10)]
-    assert labels[0] == "Direction 1" and len(ex.sliders) == 10
-    ex.mode_choice.setCurrentIndex(ex.mode_choice.findData("random"))
+    assert ex.move_tab.mode_choice.currentData() == "principal"
+    labels = [ex.move_tab.sliders_grid.itemAtPosition(i, 0).widget().text() for i in range(10)]
+    assert labels[0] == "Direction 1" and len(ex.move_tab.sliders) == 10
+    ex.move_tab.mode_choice.setCurrentIndex(ex.move_tab.mode_choice.findData("random"))
     qtbot.waitUntil(lambda: ex.ex.mode == "random", timeout=20_000)
 
 
@@ -174,12 +175,12 @@ def test_demo_mode_enters_and_leaves_full_screen_with_the_keyboard(window, explo
     assert not explorer.playing
     qtbot.keyClick(demo, Qt.Key.Key_Space)
     assert explorer.playing
-    label = explorer.label_choice.currentIndex()
+    label = explorer.move_tab.label_choice.currentIndex()
     qtbot.keyClick(demo, Qt.Key.Key_Up)
-    assert explorer.label_choice.currentIndex() == (label + 1) % 10
-    speed = explorer.speed.value()
+    assert explorer.move_tab.label_choice.currentIndex() == (label + 1) % 10
+    speed = explorer.paths_tab.speed.value()
     qtbot.keyClick(demo, Qt.Key.Key_Right)
-    assert explorer.speed.value() > speed
+    assert explorer.paths_tab.speed.value() > speed
     qtbot.keyClick(demo, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not demo.isVisible(), timeout=10_000)
     assert not explorer.playing

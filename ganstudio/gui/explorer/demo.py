@@ -26,14 +26,16 @@ def explanation(spec) -> str:
 
 
 class DemoWindow(QWidget):
-    """Mirrors the explorer's pictures full screen while the explorer wanders."""
+    """Another view of the explorer's player, full screen: it shows the pictures the explorer
+    renders, and its keys drive the player (the explorer's widgets follow the player too)."""
 
     left = Signal()
 
     def __init__(self, explorer, parent=None):
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("demoWindow")
-        self.explorer = explorer
+        self.player = explorer.player
+        self.explorer = explorer  # for its screen only
         self.setWindowTitle("GAN Studio - demo")
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Window, QColor("#0d0f12"))
@@ -64,66 +66,72 @@ class DemoWindow(QWidget):
         lay.addWidget(self.image, 1)
         lay.addWidget(self.caption)
         lay.addWidget(self.hints)
+        # one renderer for both views: the demo shows the pictures the explorer asks for
+        self._latest = None
         explorer.renderer.rendered.connect(self._mirror)
+        self.player.listen(self._changed)
 
     def start(self) -> None:
-        ex = self.explorer.ex
-        spec = ex.spec
-        self.title.setText(ex.spec.describe().split(",")[0] if spec.kind == "2d" else
-                           self._label_title())
+        spec = self.player.ex.spec
         self.caption.setText(explanation(spec))
         labels = "another label" if spec.conditional else "a new wander"
         self.hints.setText(HINTS.format(labels=labels))
-        self.image.set_image(self.explorer.image.image())
+        self._show_title()
+        self.image.set_array(self._latest)  # until the wander's first frame comes
         # the screen the explorer is on; setting its geometry also covers desktops with no
         # window manager to honour showFullScreen
         self.setGeometry(self.explorer.screen().geometry())
         self.showFullScreen()
         self.activateWindow()
         self.setFocus()
-        self.explorer.play(walk=True)
+        self.player.play(walk=True)
 
-    def _label_title(self) -> str:
-        ex = self.explorer.ex
-        if ex.spec.conditional:
-            return f"Asked for: {ex.spec.label_names[ex.label]}"
-        return "A generator, wandering through its noise"
+    def _show_title(self) -> None:
+        ex = self.player.ex
+        if ex.spec.kind == "2d":
+            text = ex.spec.describe().split(",")[0]
+        elif ex.spec.conditional:
+            text = f"Asked for: {ex.spec.label_names[ex.label]}"
+        else:
+            text = "A generator, wandering through its noise"
+        self.title.setText(text)
+
+    def _changed(self, changes: set[str]) -> None:
+        if self.isVisible() and changes & {"label", "exploration"}:
+            self._show_title()
 
     def _mirror(self, result) -> None:
         kind, _, picture = result
-        if kind == "picture" and self.isVisible():
-            self.image.set_array(picture)
+        if kind == "picture":
+            self._latest = picture
+            if self.isVisible():
+                self.image.set_array(picture)
 
     def keyPressEvent(self, event) -> None:
         key = event.key()
-        ex = self.explorer
+        player = self.player
         if key in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
             self.leave()
         elif key == Qt.Key.Key_Space:
-            if ex.playing:
-                ex.stop_animation()
+            if player.playing:
+                player.pause()
             else:
-                ex.play(walk=True)
+                player.play(walk=True)
         elif key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
-            step = 3 if key == Qt.Key.Key_Right else -3
-            ex.speed.setValue(max(1, min(30, ex.speed.value() + step)))
+            player.set_speed(player.fps + (3 if key == Qt.Key.Key_Right else -3))
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            if ex.ex.spec.conditional:
-                n = ex.ex.spec.num_classes
-                delta = 1 if key == Qt.Key.Key_Up else -1
-                ex.label_choice.setCurrentIndex((ex.label_choice.currentIndex() + delta) % n)
-                self.title.setText(self._label_title())
-            ex.play(walk=True)
+            player.next_label(1 if key == Qt.Key.Key_Up else -1)
+            player.play(walk=True)
         else:
             super().keyPressEvent(event)
 
     def leave(self) -> None:
-        self.explorer.stop_animation()
+        self.player.pause()
         self.showNormal()
         self.hide()
         self.left.emit()
 
     def closeEvent(self, event) -> None:
-        self.explorer.stop_animation()
+        self.player.pause()
         self.left.emit()
         super().closeEvent(event)
