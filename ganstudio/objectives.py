@@ -135,6 +135,19 @@ def _d_hinge(real, fake, label_smoothing):
     return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
 
 
+def _d_rpgan(real, fake, label_smoothing):
+    from torch.nn import functional as F
+
+    # each real sample is paired with the generated one beside it in the batch
+    return F.softplus(-(real - fake)).mean()
+
+
+def _g_rpgan(fake, real):
+    from torch.nn import functional as F
+
+    return F.softplus(-(fake - real)).mean()
+
+
 LOSSES: dict[str, Loss] = {
     c.id: c
     for c in [
@@ -156,6 +169,10 @@ LOSSES: dict[str, Loss] = {
              d_loss=_d_wasserstein, g_loss=_g_critic, uses=("gradient-penalty",)),
         Loss(id="hinge", title="Hinge", help="A margin-based game used by SAGAN and BigGAN "
              "(Lim & Ye 2017).", d_loss=_d_hinge, g_loss=_g_critic),
+        Loss(id="rpgan", title="Relativistic pairing (RpGAN)", help="The discriminator judges "
+             "whether each real sample looks more real than a generated one paired with it "
+             "(Jolicoeur-Martineau 2018). With the R1 and R2 penalties it is the loss of R3GAN "
+             "(Huang et al. 2024).", d_loss=_d_rpgan, g_loss=_g_rpgan, g_needs_real=True),
     ]
 }
 
@@ -259,8 +276,8 @@ def gradient_penalty(D, real, fake, y, gen):
 
 def r1_penalty(scores, inputs):
     """E[||grad D(x)||^2] from the scores D gave the inputs (which must require grad), reusing
-    that forward pass: R1 on real data (Mescheder et al. 2018). The caller weights it by
-    gamma / 2."""
+    that forward pass: R1 on real data, R2 on generated data (Mescheder et al. 2018). The
+    caller weights it by gamma / 2."""
     import torch
 
     (g,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
@@ -299,6 +316,14 @@ STABILISERS: dict[str, Stabiliser] = {
                             maximum=1000.0, step=0.01),
             penalty=lambda s: r1_penalty(s.s_real, s.real_in),
             weight=lambda lc: 0.5 * lc.r1_weight, grad_of=("real",), no_batchnorm=True),
+        Stabiliser(
+            id="r2", title="the R2 penalty", opt_in=True,
+            setting=Setting("r2_weight", 0.0, "R2 penalty", "Penalise the discriminator's slope "
+                            "on generated data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
+                            maximum=1000.0, step=0.01),
+            # the same squared slope as R1, at the generated samples D saw, weighted gamma / 2
+            penalty=lambda s: r1_penalty(s.s_fake, s.fake_in),
+            weight=lambda lc: 0.5 * lc.r2_weight, grad_of=("fake",), no_batchnorm=True),
     ]
 }
 

@@ -449,3 +449,121 @@ def test_critic_heat_squashes_around_the_median_whatever_the_offset():
     heat = LOSSES["wgan"].scale.heat(s)
     assert torch.allclose(heat, torch.sigmoid(s))
     assert torch.allclose(LOSSES["wgan"].scale.heat(s + 100.0), heat)
+
+
+# --- relativistic pairing (RpGAN) --------------------------------------------------------------
+
+def test_rpgan_d_loss_on_known_scores():
+    # pairs (ln 3, 0) and (0, 0): softplus(-ln 3) = ln(1 + 1/3) = ln(4/3), softplus(0) = ln 2;
+    # mean = (ln(4/3) + ln 2) / 2 = ln(8/3) / 2
+    assert close(d_loss("rpgan", t(math.log(3.0), 0.0), t(0.0, 0.0)), math.log(8 / 3) / 2)
+
+
+def test_rpgan_g_loss_on_known_scores():
+    # fake - real = (-ln 3, 0): softplus(ln 3) = ln 4, softplus(0) = ln 2; mean = 3/2 ln 2
+    assert close(g_loss("rpgan", t(0.0, 0.0), t(math.log(3.0), 0.0)), 1.5 * LN2)
+
+
+def test_rpgan_compares_each_real_sample_with_its_pair_not_the_means():
+    # real (1, -1), fake (-1, 1): both means are 0, but the pairs differ by 2 and -2:
+    # (softplus(-2) + softplus(2)) / 2 = (2 + 2 softplus(-2)) / 2 = 1 + ln(1 + e^-2) ~ 1.127
+    # (softplus(x) - softplus(-x) = x); comparing means would give softplus(0) = ln 2 ~ 0.693
+    value = d_loss("rpgan", t(1.0, -1.0), t(-1.0, 1.0))
+    assert close(value, 1 + math.log(1 + math.exp(-2.0)))
+
+
+def test_rpgan_cares_only_about_score_differences():
+    real, fake = t(0.3, -1.2, 2.0), t(0.1, 0.4, -0.5)
+    for shift in (-7.0, 100.0):
+        assert close(d_loss("rpgan", real + shift, fake + shift), d_loss("rpgan", real, fake))
+        assert close(g_loss("rpgan", fake + shift, real + shift), g_loss("rpgan", fake, real))
+
+
+def test_rpgan_generator_slope_at_a_tie_is_minus_one_half_per_sample():
+    # d/ds_fake softplus(-(s_fake - s_real)) = -sigmoid(s_real - s_fake) = -1/2 at a tie,
+    # divided by the 2 samples of the mean; the real scores get the opposite push from D's loss
+    fake = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(g_loss("rpgan", fake, t(0.0, 0.0)), fake)
+    assert torch.allclose(grad, t(-0.25, -0.25))
+    real = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(d_loss("rpgan", real, t(0.0, 0.0)), real)
+    assert torch.allclose(grad, t(-0.25, -0.25))
+
+
+def test_rpgan_is_a_comparing_loss_read_as_raw_scores():
+    entry = LOSSES["rpgan"]
+    assert entry.g_needs_real and not entry.probability and entry.uses == ()
+    assert entry.scale.axis_label == "score"
+    assert catalog.LOSSES["rpgan"].title == entry.title
+
+
+# --- R2: the slope on generated data -----------------------------------------------------------
+
+def _d_step_on(D, real, fake):
+    real_in, fake_in = real.clone().requires_grad_(True), fake.clone().requires_grad_(True)
+    return losses.DStep(D, real, fake, None, None, real_in, fake_in, D(real_in), D(fake_in),
+                        torch.Generator().manual_seed(0))
+
+
+def test_r2_penalty_of_a_linear_d_is_the_squared_norm_of_w():
+    # grad_x (w . x) = w at the generated points too: 3^2 + (-4)^2 + 1^2 = 26
+    D = LinearCritic([3.0, -4.0, 1.0])
+    step = _d_step_on(D, torch.randn(4, 3, dtype=torch.float64),
+                      torch.randn(4, 3, dtype=torch.float64))
+    assert close(STABILISERS["r2"].penalty(step), 26.0)
+
+
+def test_r2_penalty_differentiates_at_the_generated_samples_not_the_real_ones():
+    # D(x) = ||x||^2 / 2 has gradient x: at fakes (1, 2) and (2, 0), ||x||^2 = 5 and 4, mean 4.5;
+    # the real samples (at 0, slope 0) must not enter
+    def D(x, y=None):
+        return 0.5 * (x ** 2).sum(1)
+
+    step = _d_step_on(D, torch.zeros(2, 2, dtype=torch.float64),
+                      t(1.0, 2.0, 2.0, 0.0).reshape(2, 2))
+    assert close(STABILISERS["r2"].penalty(step), 4.5)
+    assert close(STABILISERS["r1"].penalty(step), 0.0)
+
+
+def test_r2_is_weighted_gamma_over_2_and_off_by_default():
+    entry = STABILISERS["r2"]
+    assert entry.grad_of == ("fake",) and entry.no_batchnorm and entry.opt_in
+    cfg = ExperimentConfig()
+    assert cfg.loss.r2_weight == 0.0 and entry not in losses.stabilisers_on(cfg.loss)
+    cfg.loss.r2_weight = 3.0
+    assert entry in losses.stabilisers_on(cfg.loss) and entry.weight(cfg.loss) == 1.5
+    cfg.loss.r1_weight = 0.0
+    assert losses.batchnorm_breaker(cfg.loss) is entry
+
+
+def test_r2_weight_is_a_config_field_set_checked_and_saved():
+    from ganstudio.config import ConfigError
+
+    spec = {s.name: s for s in field_specs("loss")}["r2_weight"]
+    assert spec.path == "loss.r2_weight" and spec.default == 0.0 and "generated" in spec.help
+    cfg = ExperimentConfig()
+    cfg.set_text("loss.r2_weight=0.1")
+    assert cfg.loss.r2_weight == 0.1
+    assert ExperimentConfig.loads(cfg.dumps()).loss.r2_weight == 0.1
+    for bad in ("-1", "2000", "lots"):
+        with pytest.raises(ConfigError) as info:
+            cfg.set_text(f"loss.r2_weight={bad}")
+        assert info.value.field == "loss.r2_weight"
+    assert ExperimentConfig.loads("[loss]\nr1_weight = 0.5\n").loss.r2_weight == 0.0  # old files
+
+
+def test_rpgan_with_r1_and_r2_trains_on_the_ring_without_diverging():
+    from ganstudio.training import Trainer
+    from tests.conftest import tiny_config
+
+    with_r2 = Trainer(tiny_config(loss__name="rpgan", loss__r1_weight=0.5, loss__r2_weight=0.5,
+                                  training__steps=150))
+    assert with_r2.run() == "finished"
+    hist = with_r2.history
+    for key in ("d_loss", "g_loss", "penalty", "d_grad_norm", "g_grad_norm"):
+        assert all(math.isfinite(v) for v in hist.column(key)), key
+    assert all(v > 0 for v in hist.column("penalty"))
+    # R2 is part of D's update: without it the same run's first step differs
+    plain = Trainer(tiny_config(loss__name="rpgan", loss__r1_weight=0.5))
+    again = Trainer(tiny_config(loss__name="rpgan", loss__r1_weight=0.5, loss__r2_weight=0.5))
+    assert plain.step()["penalty"] < again.step()["penalty"]
