@@ -1,9 +1,13 @@
 """Exploring a trained generator, GUI-free: a point in latent space moved by sliders, paths
 between points, a smooth random walk, and the pictures of all of these.
 
-The generator is a copy on the CPU in eval mode (a snapshot or a checkpoint's), never the module
-being trained. Pictures come back as uint8 arrays at the model's own size (the viewer zooms);
-points in the plane are drawn as a picture of the data, the generator's noise grid and the point.
+The generator is a copy on the CPU in eval mode, never the module being trained:
+``Exploration.from_trainer`` (a snapshot of the run's averaged generator) or
+``Exploration.from_checkpoint``; either carries what a view needs (spec, title, config, and for
+points in the plane the real points and the view's box). The explorer's player
+(ganstudio.explore.player) moves it around. Pictures come back as uint8 arrays at the model's
+own size (the viewer zooms); points in the plane are drawn as a picture of the data, the
+generator's noise grid and the point.
 """
 
 from __future__ import annotations
