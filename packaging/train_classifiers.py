@@ -1,7 +1,7 @@
 """Train the small classifiers that give GAN Studio its own feature space for judging pictures
 (ganstudio/metrics/classifier.py), and write them to resources/classifiers/.
 
-    python packaging/train_classifiers.py [NAME ...]   (default: digits shapes fashion-mnist mnist-5k)
+    python packaging/train_classifiers.py [NAME ...]   (default: all four)
 
 Each is trained on the pictures the data set's preset trains its GAN on (32 x 32), with random
 shifts of up to 2 pixels so that slightly misplaced generated pictures are still recognised,

@@ -63,8 +63,13 @@ class Report:
         raise KeyError(key)
 
     def to_json(self) -> dict:
+        """Plain JSON: a value that is not finite (reverse KL with no good sample) is null."""
+
+        def plain(v):
+            return None if isinstance(v, float) and not math.isfinite(v) else v
+
         return {"title": self.title, "n": self.n, "n_real": self.n_real,
-                "metrics": [{k: v for k, v in asdict(m).items() if k != "fmt"}
+                "metrics": [{k: plain(v) for k, v in asdict(m).items() if k != "fmt"}
                             for m in self.metrics],
                 "notes": self.notes, "timings": self.timings}
 

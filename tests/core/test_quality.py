@@ -82,6 +82,15 @@ def test_evaluate_points_on_hand_made_samplers(modes, spread, expect_modes, hq_m
         assert js.value > 0.3
     if modes == [5]:
         assert rep.get("reverse_kl").value == pytest.approx(math.log(8), abs=1e-9)
+    json.dumps(rep.to_json(), allow_nan=False)  # plain JSON, even with no good sample
+
+
+def test_no_good_sample_is_an_infinite_reverse_kl_and_null_in_json():
+    far = lambda z, y: torch.full((len(z), 2), 40.0)  # noqa: E731
+    rep = evaluate_points(far, _Spec(), Toy2DSource("ring"), n=100)
+    assert rep.get("modes").value == 0 and rep.get("reverse_kl").value == math.inf
+    assert rep.get("reverse_kl").text() == "inf" and rep.get("off_chart").value == 100.0
+    assert {m["key"]: m for m in rep.to_json()["metrics"]}["reverse_kl"]["value"] is None
 
 
 # --- Fréchet distance ------------------------------------------------------------------------
