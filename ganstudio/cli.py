@@ -325,7 +325,7 @@ def cmd_eval(args) -> int:
         out = {"checkpoint": str(ckpt.path), "model": spec.describe(),
                "data": source.describe(), "steps": ckpt.steps_done, "generator": what,
                **rep.to_json()}
-        print(json.dumps(out, indent=2, allow_nan=True))
+        print(json.dumps(out, indent=2))
         return EXIT_OK
     print(f"{ckpt.path.name}: {spec.describe()}, {ckpt.steps_done:,} steps")
     print(f"Data: {source.describe()}")
