@@ -209,9 +209,10 @@ def evaluate_pictures(G, spec, source, n: int = PICTURE_SAMPLES, *, inception: b
                 floor=None if real_acc is None else 100 * real_acc, fmt="{:.1f}%"))
         report.timings["classifier_s"] = time.perf_counter() - t1
     else:
-        report.notes.append(f"GAN Studio has no classifier for this data set ({source.id}); "
-                            "its classifier metrics are for digits, shapes, fashion-mnist and "
-                            "mnist-5k.")
+        report.notes.append(f"GAN Studio has no classifier for this data set ({source.id}): "
+                            "its own feature space exists for digits, shapes, fashion-mnist and "
+                            "mnist-5k." + ("" if inception else " FID (Inception) works for any "
+                                        "pictures, when asked for."))
 
     if inception:
         from ganstudio.metrics.inception import InceptionFeatures

@@ -246,6 +246,20 @@ def test_the_digits_classifier_recognises_500_real_digits():
     assert floor < 0.2 * frechet_distance(feats[:250], space.run(noise)[0])
 
 
+def test_pictures_without_a_classifier_get_a_note_not_made_up_numbers():
+    from ganstudio.data import ImageTensorSource
+    from ganstudio.metrics.report import evaluate_pictures
+
+    real = torch.zeros(30, 3, 32, 32, dtype=torch.uint8)
+    source = ImageTensorSource(real, None, source_id="folder", title="My images")
+
+    class Spec:
+        latent_dim, conditional, num_classes, kind = 2, False, 0, "image"
+
+    rep = evaluate_pictures(lambda z, y: torch.zeros(len(z), 3, 32, 32), Spec(), source, n=10)
+    assert rep.metrics == [] and "no classifier" in rep.notes[0] and "FID" in rep.notes[0]
+
+
 def test_a_missing_classifier_is_a_user_error(tmp_path):
     with pytest.raises(clf.ClassifierUnavailable):
         clf.load_classifier("folder")
