@@ -166,89 +166,131 @@ def _distances(space: str, key: str, real, other, fake, kid_subset: int) -> list
     ]
 
 
+def _class_metrics(space, pred, asked, spec, pred_real, real_labels) -> list[Metric]:
+    name, k = space.space, space.net.num_classes
+    cov = stats.class_coverage(pred, k)
+    out = [
+        Metric("classes", "classes made", cov.made, f"classes (of {k}) the generator makes, "
+               f"each at least {100 * stats.MADE_SHARE:.0f}% of an equal share; all is best",
+               name, fmt="{:d}"),
+        Metric("class_evenness", "class evenness", cov.evenness, "entropy of the class "
+               "shares over its maximum; 1 = every class equally often", name,
+               floor=stats.class_coverage(pred_real, k).evenness, fmt="{:.3f}"),
+    ]
+    if asked is not None and spec.num_classes == k:
+        acc = float((pred == asked).double().mean())
+        real_acc = (float((pred_real == real_labels).double().mean())
+                    if real_labels is not None else None)
+        out.append(Metric(
+            "label_accuracy", "asked-for class", 100 * acc, "% of samples the classifier "
+            "sees as the label they were asked for (on real pictures: its accuracy)", name,
+            floor=None if real_acc is None else 100 * real_acc, fmt="{:.1f}%"))
+    return out
+
+
+PRDC_MEANINGS = [
+    ("precision", "share of generated pictures that look like real ones (inside the real "
+     "pictures' k-NN balls, k = 5); higher is better"),
+    ("recall", "share of real pictures the generator also makes (inside the generated "
+     "pictures' k-NN balls); higher is better"),
+    ("density", "like precision, counting how many real balls hold each generated picture; "
+     "about 1 for a faithful generator"),
+    ("coverage", "share of real pictures with a generated one inside their k-NN ball; higher "
+     "is better"),
+]
+
+
+class PictureReference:
+    """The real side of a picture evaluation, computed once and reused: two disjoint sets of
+    ``n`` real pictures (the second gives the real-vs-real floor), their features in each space
+    and the floors. For live evaluation: build it once per run, call ``evaluate`` every few
+    hundred steps; only the generated side is computed again."""
+
+    def __init__(self, source, n: int = PICTURE_SAMPLES):
+        self.source = source
+        self.real, self.other, self.real_labels = _real_pair(source, n)
+        self.n = n
+        if min(n, len(self.real)) <= 5:  # precision/recall's k = 5 neighbours need 6 a side
+            raise UserError(f"{source.describe()}: too few pictures to compare (at least 6 "
+                            "generated and 12 real ones are needed)")
+        self.kid_subset = min(1000, n, len(self.real))
+        self.space = clf.load_classifier(source.id) if clf.has_classifier(source.id) else None
+        self._classifier = None  # (real features, real predictions, other features)
+        self._inception = None  # (network, real features, other features)
+
+    def _classifier_side(self):
+        if self._classifier is None:
+            f_real, pred_real = self.space.run(self.real)
+            f_other, _ = self.space.run(self.other)
+            self._classifier = (f_real, pred_real, f_other)
+        return self._classifier
+
+    def _inception_side(self, tick):
+        if self._inception is None:
+            from ganstudio.metrics.inception import InceptionFeatures
+
+            net = InceptionFeatures()
+            self._inception = (net, net(self.real, progress=tick), net(self.other, progress=tick))
+        return self._inception
+
+    def evaluate(self, G, spec, *, inception: bool = False,
+                 progress: Progress | None = None) -> Report:
+        """Every metric for ``G`` (N generated pictures against the N real ones). Raises
+        InceptionUnavailable when Inception is asked for but not installed."""
+        t0 = time.perf_counter()
+        n = self.n
+        fake, asked = generate(G, spec, n)
+        report = Report(f"{n:,} generated pictures against {len(self.real):,} real ones", n,
+                        len(self.real))
+        if self.space is not None:
+            t1 = time.perf_counter()
+            f_fake, pred = self.space.run(fake)
+            report.timings["classifier_features_ms_per_1000"] = (
+                1000 * (time.perf_counter() - t1) * 1000 / max(n, 1))
+            f_real, pred_real, f_other = self._classifier_side()
+            report.metrics += _distances(self.space.space, "classifier", f_real, f_other,
+                                         f_fake, self.kid_subset)
+            report.metrics += _class_metrics(self.space, pred, asked, spec, pred_real,
+                                             self.real_labels)
+            report.timings["classifier_s"] = time.perf_counter() - t1
+        else:
+            report.notes.append(
+                f"GAN Studio has no classifier for this data set ({self.source.id}): its own "
+                "feature space exists for digits, shapes, fashion-mnist and mnist-5k."
+                + ("" if inception else " FID (Inception) works for any pictures, when asked "
+                   "for."))
+        if inception:
+            total = len(fake) + (0 if self._inception else len(self.real) + len(self.other))
+            done = [0]
+
+            def tick(k: int) -> None:
+                done[0] += k
+                if progress:
+                    progress(done[0], total)
+
+            t1 = time.perf_counter()
+            net, i_real, i_other = self._inception_side(tick)
+            i_fake = net(fake, progress=tick)
+            if n < 10_000:
+                # FID's bias falls like 1/N (Chong & Forsyth 2020); papers quote it at 50,000
+                report.notes.append(f"FID at N = {n:,} is well above its value at the usual "
+                                    "50,000 samples: compare it with its real-vs-real floor "
+                                    "and with FIDs at the same N, not with published ones.")
+            report.timings["inception_s_per_image"] = net.seconds_per_image
+            report.timings["inception_s"] = time.perf_counter() - t1
+            report.metrics += _distances(net.space, "inception", i_real, i_other, i_fake,
+                                         self.kid_subset)
+            pr, pr_floor = stats.prdc(i_real, i_fake), stats.prdc(i_real, i_other)
+            for key, meaning in PRDC_MEANINGS:
+                report.metrics.append(Metric(f"inception_{key}", key, getattr(pr, key),
+                                             meaning, net.space, floor=getattr(pr_floor, key)))
+        report.timings["total_s"] = time.perf_counter() - t0
+        return report
+
+
 def evaluate_pictures(G, spec, source, n: int = PICTURE_SAMPLES, *, inception: bool = False,
                       progress: Progress | None = None) -> Report:
     """Classifier space (when GAN Studio has a classifier for the data set) and, if asked,
-    Inception space. Raises InceptionUnavailable when Inception is asked for but missing."""
-    t0 = time.perf_counter()
-    fake, asked = generate(G, spec, n)
-    real, other, real_labels = _real_pair(source, n)
-    if min(n, len(real)) <= 5:  # precision/recall's k = 5 nearest neighbours need 6 a side
-        raise UserError(f"{source.describe()}: too few pictures to compare (at least 6 "
-                        "generated and 12 real ones are needed)")
-    report = Report(f"{n:,} generated pictures against {len(real):,} real ones", n, len(real))
-    kid_subset = min(1000, n, len(real))
-
-    if clf.has_classifier(source.id):
-        space = clf.load_classifier(source.id)
-        t1 = time.perf_counter()
-        f_fake, pred = space.run(fake)
-        report.timings["classifier_features_ms_per_1000"] = (
-            1000 * (time.perf_counter() - t1) * 1000 / max(n, 1))
-        f_real, pred_real = space.run(real)
-        f_other, _ = space.run(other)
-        name = space.space
-        report.metrics += _distances(name, "classifier", f_real, f_other, f_fake, kid_subset)
-        k = space.net.num_classes
-        cov = stats.class_coverage(pred, k)
-        report.metrics += [
-            Metric("classes", "classes made", cov.made, f"classes (of {k}) the generator makes, "
-                   f"each at least {100 * stats.MADE_SHARE:.0f}% of an equal share; all is best",
-                   name, fmt="{:d}"),
-            Metric("class_evenness", "class evenness", cov.evenness, "entropy of the class "
-                   "shares over its maximum; 1 = every class equally often", name,
-                   floor=stats.class_coverage(pred_real, k).evenness, fmt="{:.3f}"),
-        ]
-        if asked is not None and spec.num_classes == k:
-            acc = float((pred == asked).double().mean())
-            real_acc = (float((pred_real == real_labels).double().mean())
-                        if real_labels is not None else None)
-            report.metrics.append(Metric(
-                "label_accuracy", "asked-for class", 100 * acc, "% of samples the classifier "
-                "sees as the label they were asked for (on real pictures: its accuracy)", name,
-                floor=None if real_acc is None else 100 * real_acc, fmt="{:.1f}%"))
-        report.timings["classifier_s"] = time.perf_counter() - t1
-    else:
-        report.notes.append(f"GAN Studio has no classifier for this data set ({source.id}): "
-                            "its own feature space exists for digits, shapes, fashion-mnist and "
-                            "mnist-5k." + ("" if inception else " FID (Inception) works for any "
-                                        "pictures, when asked for."))
-
-    if inception:
-        from ganstudio.metrics.inception import InceptionFeatures
-
-        net = InceptionFeatures()
-        total = len(fake) + len(real) + len(other)
-        done = [0]
-
-        def tick(k: int) -> None:
-            done[0] += k
-            if progress:
-                progress(done[0], total)
-
-        t1 = time.perf_counter()
-        i_fake, i_real, i_other = (net(x, progress=tick) for x in (fake, real, other))
-        if n < 10_000:
-            # FID's bias falls like 1/N (Chong & Forsyth 2020); papers quote it at 50,000
-            report.notes.append(f"FID at N = {n:,} is well above its value at the usual "
-                                "50,000 samples: compare it with its real-vs-real floor and "
-                                "with FIDs at the same N, not with published ones.")
-        report.timings["inception_s_per_image"] = net.seconds_per_image
-        report.timings["inception_s"] = time.perf_counter() - t1
-        name = net.space
-        report.metrics += _distances(name, "inception", i_real, i_other, i_fake, kid_subset)
-        pr, pr_floor = stats.prdc(i_real, i_fake), stats.prdc(i_real, i_other)
-        for key, label, meaning in [
-            ("precision", "precision", "share of generated pictures that look like real ones "
-             "(inside the real pictures' k-NN balls, k = 5); higher is better"),
-            ("recall", "recall", "share of real pictures the generator also makes (inside "
-             "the generated pictures' k-NN balls); higher is better"),
-            ("density", "density", "like precision, counting how many real balls hold each "
-             "generated picture; about 1 for a faithful generator"),
-            ("coverage", "coverage", "share of real pictures with a generated one inside "
-             "their k-NN ball; higher is better"),
-        ]:
-            report.metrics.append(Metric(f"inception_{key}", label, getattr(pr, key), meaning,
-                                         name, floor=getattr(pr_floor, key)))
-    report.timings["total_s"] = time.perf_counter() - t0
-    return report
+    Inception space: ``PictureReference(source, n).evaluate(...)`` for a single evaluation."""
+    return PictureReference(source, n).evaluate(G, spec, inception=inception,
+                                                progress=progress)

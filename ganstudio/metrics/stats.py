@@ -194,6 +194,6 @@ def class_coverage(labels, num_classes: int) -> ClassCoverage:
     p = counts / n
     made = int((p >= MADE_SHARE / num_classes).sum())
     nz = p > 0
-    entropy = float(-(p[nz] * p[nz].log()).sum())
+    entropy = float(-(p[nz] * p[nz].log()).sum()) + 0.0  # + 0.0: one class is 0, not -0
     return ClassCoverage(made, num_classes, entropy / math.log(num_classes),
                          tuple(int(c) for c in counts))

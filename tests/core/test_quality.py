@@ -214,7 +214,8 @@ def test_class_coverage_on_hand_made_label_sets():
     even = class_coverage(torch.arange(1000) % 10, 10)
     assert even.made == 10 and even.evenness == pytest.approx(1.0)
     one = class_coverage(torch.full((500,), 3), 10)
-    assert one.made == 1 and one.evenness == pytest.approx(0.0) and one.counts[3] == 500
+    assert one.made == 1 and one.evenness == 0.0 and one.counts[3] == 500
+    assert f"{one.evenness:.2f}" == "0.00"  # not "-0.00"
     half = class_coverage(torch.arange(1000) % 5 * 2, 10)  # 0, 2, 4, 6, 8 equally
     assert half.made == 5 and half.evenness == pytest.approx(math.log(5) / math.log(10))
     # 990 of class 0 and 10 strays (1%, a fifth of a fair 10% share is 2%): one class made
@@ -244,6 +245,40 @@ def test_the_digits_classifier_recognises_500_real_digits():
     noise = torch.rand(250, 1, 32, 32) * 2 - 1
     floor = frechet_distance(feats[:250], feats[250:])
     assert floor < 0.2 * frechet_distance(feats[:250], space.run(noise)[0])
+
+
+def test_a_reference_is_reused_and_tells_a_collapsed_generator_from_a_good_one():
+    from ganstudio.data import ImageTensorSource
+    from ganstudio.metrics.report import PictureReference
+
+    x, y = procedural.draw_digits(400, 32, seed=9)
+    source = ImageTensorSource(x, y, source_id="digits", title="Digits",
+                               label_names=[str(i) for i in range(10)])
+    hx, hy = procedural.draw_digits(300, 32, seed=10)  # other real digits, as "generated"
+    by_class = [hx[hy == c].float() / 127.5 - 1 for c in range(10)]
+
+    class Spec:
+        latent_dim, conditional, num_classes, kind = 1, True, 10, "image"
+
+    def good(z, labels):  # a real digit of the asked-for class, picked by the noise
+        pick = (z[:, 0].abs() * 1e4).long()
+        return torch.stack([by_class[c][i % len(by_class[c])]
+                            for c, i in zip(labels.tolist(), pick.tolist())])
+
+    def collapsed(z, labels):  # one picture of a 3, whatever is asked
+        return by_class[3][:1].expand(len(z), -1, -1, -1)
+
+    ref = PictureReference(source, n=100)
+    a = ref.evaluate(good, Spec())
+    cached = ref._classifier
+    b = ref.evaluate(collapsed, Spec())
+    assert ref._classifier is cached  # the real side is computed once
+    assert a.get("classes").value == 10 and a.get("label_accuracy").value > 90
+    assert a.get("class_evenness").value > 0.95
+    assert b.get("classes").value == 1 and b.get("class_evenness").value == pytest.approx(0)
+    assert b.get("label_accuracy").value == pytest.approx(10.0)  # right only when 3 is asked
+    assert b.get("classifier_fd").value > 5 * a.get("classifier_fd").value
+    assert b.get("classifier_kid").value > 5 * max(a.get("classifier_kid").value, 1.0)
 
 
 def test_pictures_without_a_classifier_get_a_note_not_made_up_numbers():
