@@ -37,6 +37,7 @@ class Metric:
     space: str  # where it is measured
     floor: float | None = None  # the same measure between two sets of real data of the same N
     fmt: str = "{:.3f}"
+    floor_name: str = "real vs real"  # what the floor is, for people
 
     def text(self) -> str:
         if isinstance(self.value, float) and math.isinf(self.value):
@@ -83,7 +84,7 @@ class Report:
                 out += ["", f"In {space}:"]
             value = m.text()
             if m.floor is not None:
-                value += f" (real vs real {m.floor_text()})"
+                value += f" ({m.floor_name} {m.floor_text()})"
             out.append(f"  {m.name:<{width}}  {value:<30} {m.meaning}")
         if self.notes:
             out.append("")
@@ -161,8 +162,9 @@ def _distances(space: str, key: str, real, other, fake, kid_subset: int) -> list
                "generated features; lower is better, compare only at the same N", space,
                floor=fd_floor, fmt="{:.2f}"),
         Metric(f"{key}_kid", "KID x 1000", 1000 * kid.mean, f"kernel distance (unbiased MMD^2, "
-               f"{kid.subsets} subsets of {kid.subset_size}); 0 = same distribution, lower is "
-               "better", space, floor=1000 * kid_floor.mean, fmt="{:.2f}"),
+               f"{kid.subsets} subset{'s' if kid.subsets != 1 else ''} of {kid.subset_size}); "
+               "about 0 for the same distribution (noise can take it below), larger is worse",
+               space, floor=1000 * kid_floor.mean, fmt="{:.2f}"),
     ]
 
 
@@ -175,7 +177,8 @@ def _class_metrics(space, pred, asked, spec, pred_real, real_labels) -> list[Met
                name, fmt="{:d}"),
         Metric("class_evenness", "class evenness", cov.evenness, "entropy of the class "
                "shares over its maximum; 1 = every class equally often", name,
-               floor=stats.class_coverage(pred_real, k).evenness, fmt="{:.3f}"),
+               floor=stats.class_coverage(pred_real, k).evenness, fmt="{:.3f}",
+               floor_name="real pictures"),
     ]
     if asked is not None and spec.num_classes == k:
         acc = float((pred == asked).double().mean())
@@ -184,7 +187,8 @@ def _class_metrics(space, pred, asked, spec, pred_real, real_labels) -> list[Met
         out.append(Metric(
             "label_accuracy", "asked-for class", 100 * acc, "% of samples the classifier "
             "sees as the label they were asked for (on real pictures: its accuracy)", name,
-            floor=None if real_acc is None else 100 * real_acc, fmt="{:.1f}%"))
+            floor=None if real_acc is None else 100 * real_acc, fmt="{:.1f}%",
+            floor_name="real pictures"))
     return out
 
 
