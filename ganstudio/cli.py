@@ -21,6 +21,7 @@ from ganstudio.config import ExperimentConfig
 from ganstudio.errors import UserError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+RUNS_DIR = Path("runs")  # where runs go unless --out says otherwise
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,23 +70,53 @@ class _Progress:
 
 
 class _MetricsLog:
-    """metrics.csv: one line per step, so a run can be plotted with any tool."""
+    """metrics.csv: one line per step, so a run can be plotted with any tool. Written out at
+    least once a second (a killed run loses at most that); a resumed run first drops the lines
+    past the step it resumes from, so every step appears once."""
 
-    def __init__(self, path: Path, append: bool):
+    FLUSH_SECONDS = 1.0
+
+    def __init__(self, path: Path, resume_step: int | None):
         from ganstudio.training.history import METRICS
 
         self.names = METRICS
-        new = not (append and path.exists())
-        self.file = open(path, "a" if not new else "w", newline="", encoding="utf-8")
-        self.writer = csv.writer(self.file)
-        if new:
+        if resume_step is not None and path.exists():
+            _keep_rows_up_to(path, resume_step)
+            self.file = open(path, "a", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.file)
+        else:
+            self.file = open(path, "w", newline="", encoding="utf-8")
+            self.writer = csv.writer(self.file)
             self.writer.writerow(self.names)
+        self.last_flush = time.monotonic()
 
     def __call__(self, record: dict) -> None:
         self.writer.writerow([f"{record.get(k, float('nan')):.6g}" for k in self.names])
+        now = time.monotonic()
+        if now - self.last_flush >= self.FLUSH_SECONDS:
+            self.file.flush()
+            self.last_flush = now
 
     def close(self) -> None:
         self.file.close()
+
+
+def _keep_rows_up_to(path: Path, step: int) -> None:
+    """Drop the rows of steps after ``step`` (written after the checkpoint a run resumes from),
+    and a last line cut short by a kill."""
+    from ganstudio.config import atomic_write_text
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = lines[:1]
+    for line in lines[1:]:
+        head = line.split(",", 1)[0]
+        try:
+            if not line.endswith("\n") or float(head) > step:
+                continue
+        except ValueError:
+            continue
+        kept.append(line)
+    atomic_write_text(path, "".join(kept))
 
 
 def _save_samples(trainer, path: Path) -> Path:
@@ -114,17 +145,72 @@ def _quality_line(trainer) -> str | None:
     return mode_coverage(trainer.sample(z), means, trainer.source.std).summary()
 
 
-def cmd_train(args) -> int:
-    import torch
+def _resume_target(value: str) -> Path:
+    """What ``--resume`` names: a checkpoint, a run folder (its newest checkpoint), or nothing
+    (the newest interrupted run under ./runs)."""
+    from ganstudio.training.autosave import interrupted_runs, newest_checkpoint
 
+    if value == "":
+        runs = interrupted_runs(RUNS_DIR)
+        if not runs:
+            raise UserError(f"no interrupted run to resume in {RUNS_DIR}/ (give a checkpoint "
+                            "or a run folder)")
+        value = str(runs[0].folder)
+    path = Path(value).expanduser()
+    if path.is_dir():
+        found = newest_checkpoint(path)
+        if found is None:
+            raise UserError(f"{path} holds no checkpoint to resume from")
+        return found
+    return path
+
+
+def _stop_on_signals(trainer) -> dict:
+    """Ctrl-C, SIGTERM (what a logout or `kill` sends) and SIGHUP (a closed terminal) stop the
+    run between two steps, and it is saved; a second Ctrl-C stops at once. Returns the previous
+    handlers and, once one came, ``"signal"``."""
+    got: dict = {}
+
+    def handler(signum, frame):
+        if "signal" in got and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        got.setdefault("signal", signum)
+        trainer.request_stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            got[sig] = signal.signal(sig, handler)
+    return got
+
+
+def _restore_signals(got: dict) -> None:
+    for sig, previous in got.items():
+        if sig != "signal":
+            signal.signal(sig, previous)
+
+
+def _save_or_say(say, what: str, save) -> Path | None:
+    """Run ``save()``; a full disk or a read-only folder is said in one line, not a traceback."""
+    from ganstudio.training.autosave import save_failure
+
+    try:
+        return save()
+    except OSError as e:
+        say(save_failure(Path(getattr(e, "filename", None) or what), e))
+        return None
+
+
+def cmd_train(args) -> int:
     from ganstudio.training import Trainer
+    from ganstudio.training.autosave import Autosaver, mark_run
     from ganstudio.training.device import describe_device
 
-    if args.resume:
+    resume = _resume_target(args.resume) if args.resume is not None else None
+    if resume is not None:
         from ganstudio.training.checkpoint import load_checkpoint
 
-        ckpt = load_checkpoint(args.resume)
-        cfg, name = ckpt.config, Path(args.resume).stem
+        ckpt = load_checkpoint(resume)
+        cfg, name = ckpt.config, resume.stem
         for assignment in args.set or []:
             cfg.set_text(assignment)
         if args.steps is not None:
@@ -136,11 +222,16 @@ def cmd_train(args) -> int:
         cfg, name = _experiment(args)
     if args.threads:
         cfg.set("training.threads", args.threads)
+    if args.autosave is not None:
+        cfg.set("training.autosave_minutes", args.autosave)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out).expanduser() if args.out else (Path("runs") / f"{name}-{stamp}")
-    if args.resume and not args.out:
-        out = Path(args.resume).expanduser().resolve().parent
-    (out / "samples").mkdir(parents=True, exist_ok=True)
+    out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
+    if resume is not None and not args.out:
+        out = resume.expanduser().resolve().parent
+    try:
+        (out / "samples").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot write to {out}: {e.strerror or e}") from None
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
 
@@ -150,9 +241,9 @@ def cmd_train(args) -> int:
                   file=sys.stderr, flush=True)
 
     trainer = Trainer(cfg, progress=loading)
-    if args.resume:
+    if resume is not None:
         trainer.load_state(ckpt)
-    cfg.save(out / "config.toml")
+    _save_or_say(say, "config.toml", lambda: cfg.save(out / "config.toml"))
     g, d = trainer.parameter_counts
     say(f"{trainer.source.describe()}")
     say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
@@ -162,46 +253,50 @@ def cmd_train(args) -> int:
     ckpt_path = out / "checkpoint.safetensors"
     t = cfg.training
     bar = _Progress(trainer, args.quiet)
-    log = _MetricsLog(out / "metrics.csv", append=bool(args.resume))
+    log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None)
+    autosaver = Autosaver(out, t.autosave_minutes, title=name)
+    mark_run(out, "running", title=name, step=trainer.steps_done)
 
     def periodic(record: dict) -> None:
         s = record["step"]
         if t.sample_every and s % t.sample_every == 0:
-            _save_samples(trainer, out / "samples" / f"step-{s:07d}.png")
+            _save_or_say(say, "samples", lambda: _save_samples(
+                trainer, out / "samples" / f"step-{s:07d}.png"))
         if t.checkpoint_every and s % t.checkpoint_every == 0:
-            trainer.save_checkpoint(ckpt_path)
+            _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
+
+    def autosaved(path, error) -> None:
+        if error:
+            bar.bar.write(error, file=sys.stderr)
 
     trainer.callbacks += [bar, log, periodic]
-    interrupted = []
-
-    def on_sigint(signum, frame):  # first Ctrl-C: stop cleanly between steps; second: now
-        if interrupted:
-            raise KeyboardInterrupt
-        interrupted.append(True)
-        trainer.request_stop()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    handlers = _stop_on_signals(trainer)
     try:
-        state = trainer.run()
+        state = trainer.run(autosave=autosaver, on_autosave=autosaved)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        _restore_signals(handlers)
         bar.close()
         log.close()
-    _save_samples(trainer, out / "samples" / "final.png")
-    path = trainer.save_checkpoint(ckpt_path)
+    _save_or_say(say, "samples", lambda: _save_samples(trainer, out / "samples" / "final.png"))
+    path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
+    mark_run(out, "ended" if state == "finished" else "interrupted", title=name,
+             step=trainer.steps_done)
     quality = _quality_line(trainer)
     if quality:
         say(f"Quality: {quality}")
     say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
         f"{out / 'samples'}")
+    if path is None:
+        return EXIT_BAD_INPUT  # nothing new could be written: said above
     code = EXIT_OK
-    if state == "diverged":
+    signum = handlers.get("signal")
+    if state in ("diverged", "error"):
         say(trainer.message)
         code = EXIT_DIVERGED
     elif state == "stopped":
         say(f"Stopped at step {trainer.steps_done:,}; the checkpoint is saved. Continue with: "
-            f"ganstudio train --resume {path}")
-        code = EXIT_INTERRUPTED
+            f"ganstudio train --resume {out}")
+        code = 128 + signum if signum not in (None, signal.SIGINT) else EXIT_INTERRUPTED
     print(path)  # the last line on stdout: where the run is
     return code
 
@@ -367,13 +462,17 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--config", metavar="FILE", help="an experiment file (TOML)")
     src.add_argument("--preset", metavar="NAME", help="a preset (see: ganstudio presets); "
                      "default: ring")
-    src.add_argument("--resume", metavar="CKPT", help="continue training from a checkpoint")
+    src.add_argument("--resume", metavar="CKPT", nargs="?", const="",
+                     help="continue a run: a checkpoint, a run folder, or (alone) the newest "
+                     "interrupted run in ./runs")
     t.add_argument("--steps", type=int, metavar="N", help="train until step N")
     t.add_argument("--out", metavar="DIR", help="where to write (default: runs/NAME-TIME)")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE",
                    help="change one setting, e.g. --set optimizer.lr_g=1e-4 (repeatable)")
     t.add_argument("--threads", type=int, metavar="N", help="processor threads to use (default: "
                    "automatic; a fixed number makes runs exactly repeatable)")
+    t.add_argument("--autosave", type=float, metavar="MIN", help="minutes between automatic "
+                   "saves of the whole run (default: the experiment's, 5; 0 = off)")
     t.add_argument("--quiet", action="store_true", help="print only the checkpoint's path")
     t.set_defaults(func=cmd_train)
 

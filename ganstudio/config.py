@@ -205,6 +205,11 @@ class TrainingConfig:
                                "(command line; 0 = only at the end).", minimum=0, advanced=True)
     checkpoint_every: int = option(0, "Save checkpoint every", "Steps between saved checkpoints "
                                    "(0 = only at the end).", minimum=0, advanced=True)
+    autosave_minutes: float = option(5.0, "Autosave every", "Minutes of training between "
+                                     "automatic saves of the whole run, so a crash or a power cut "
+                                     "loses at most this much (the newest two are kept; 0 = "
+                                     "off).", minimum=0.0, maximum=1440.0, step=0.5,
+                                     advanced=True)
 
 
 _SECTION_TYPES = dict(data=DataConfig, model=ModelConfig, loss=LossConfig,
@@ -521,6 +526,19 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible here (some platforms): the file itself is already on disk
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -538,6 +556,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_folder(path.parent)  # the rename itself survives a power cut
     except BaseException:
         try:
             os.unlink(tmp)

@@ -23,16 +23,8 @@ from ganstudio.explore import latent
 from ganstudio.export import fit_picture, image_grid, scatter_image, to_uint8_images
 from ganstudio.training.visuals import latent_mesh
 
-SLIDER_RANGE = 3.0  # sliders span -3..3 (the noise is standard normal)
-MAX_DIMENSION_SLIDERS = 16  # above this, sliders move along directions instead
-DIRECTION_SLIDERS = 10
-PLANE_SIZE = 420  # pixels of a 2-D model's picture
-
-MODES = {
-    "dimensions": "Noise numbers",
-    "principal": "Main directions",
-    "random": "Random directions",
-}
+from ganstudio.explore.modes import (DIRECTION_SLIDERS, MAX_DIMENSION_SLIDERS,
+                                     MODES, PLANE_SIZE, SLIDER_RANGE)
 
 
 @dataclass
@@ -284,19 +276,6 @@ def plane_backdrop(config) -> tuple[np.ndarray, tuple]:
     d = config.data
     src = Toy2DSource(d.source, noise=d.noise, points=d.points)
     return src.preview(800)[0].numpy(), src.bounds
-
-
-def load_for_exploring(path: str | Path):
-    """(checkpoint, its sampling generator, real points or None, bounds or None).
-    The main window's older way in; ``Exploration.from_checkpoint`` replaces it."""
-    from ganstudio.training.checkpoint import load_checkpoint, load_generator
-
-    ckpt = load_checkpoint(path)
-    G, _ = load_generator(ckpt)
-    real = bounds = None
-    if ckpt.spec.kind == "2d":
-        real, bounds = plane_backdrop(ckpt.config)
-    return ckpt, G, real, bounds
 
 
 def open_for_exploring(path: str | Path) -> Exploration:

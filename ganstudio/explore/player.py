@@ -14,13 +14,36 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import torch
 
-from ganstudio.explore import latent
-from ganstudio.explore.exploration import SLIDER_RANGE, Exploration, tile
+if TYPE_CHECKING:
+    import torch
+
+    from ganstudio.explore.exploration import Exploration
+
+
+class _OnFirstUse:
+    """A module imported when first used: the window builds its player (and imports this file)
+    before torch has loaded in the background, and must not wait for it."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+torch = _OnFirstUse("torch")  # noqa: F811 (the real module, on first use)
+latent = _OnFirstUse("ganstudio.explore.latent")
+_exploration = _OnFirstUse("ganstudio.explore.exploration")
+
+
+def tile(*args, **kwargs):
+    return _exploration.tile(*args, **kwargs)
 
 REPEATS = {"loop": "Loop", "pingpong": "Back and forth", "once": "Once"}
 PATH_KINDS = {"slerp": "Spherical (slerp)", "lerp": "Straight line"}
@@ -135,8 +158,8 @@ class Player:
 
     def set_values(self, values) -> None:
         """Move every slider at once (one picture, not one per slider)."""
-        self.ex.values = np.clip(np.asarray(values, dtype=np.float64), -SLIDER_RANGE,
-                                 SLIDER_RANGE)
+        self.ex.values = np.clip(np.asarray(values, dtype=np.float64), -_exploration.SLIDER_RANGE,
+                                 _exploration.SLIDER_RANGE)
         self._values_set()
         self._tell("point")
 

@@ -15,6 +15,27 @@ def display_available() -> bool:
     return True
 
 
+def _end_cleanly_on_signals(app, window) -> None:
+    """SIGTERM (what a logout or `kill` sends) and SIGHUP end the window as closing it does,
+    without a question: the run is saved between two steps and stopped, then the window closes.
+    A logout through the session manager does the same. Python runs signal handlers only when
+    it gets control, so a short timer gives it control while Qt's event loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum, frame):
+        QTimer.singleShot(0, window.save_and_quit)
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, handler)
+    tick = QTimer(window)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    app.commitDataRequest.connect(window.save_and_quit)
+
+
 def main(checkpoint: str | None = None, explore: bool = False) -> int:
     if not display_available():
         print("ganstudio: no display found to open the window; to train without it, run: "
@@ -33,6 +54,7 @@ def main(checkpoint: str | None = None, explore: bool = False) -> int:
     settings = app_settings()
     apply_theme(app, str(settings.value("theme", "light")))
     window = MainWindow(settings=settings)
+    _end_cleanly_on_signals(app, window)
     window.show()
     if checkpoint:
         if explore:

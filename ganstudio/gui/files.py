@@ -149,19 +149,24 @@ class FileActions(QObject):
         if path:
             self.save_checkpoint(path)
 
-    def save_checkpoint(self, path, on_saved=None) -> None:
-        """Save the run's whole state (between two steps, in the training thread)."""
+    def save_checkpoint(self, path, on_saved=None, on_failed=None) -> None:
+        """Save the run's whole state (between two steps, in the training thread);
+        ``on_saved(path, step)`` then, or ``on_failed(message)``."""
 
         def saved(result):
             if isinstance(result, Failure):
                 self.window.show_error("Cannot save the checkpoint", result.message)
+                if on_failed:
+                    on_failed(result.message)
                 return
-            self.remember(Path(result))
-            self.window.statusBar().showMessage(f"Checkpoint saved: {result}", 6000)
+            path_saved, step = result
+            self.remember(Path(path_saved))
+            self.window.statusBar().showMessage(f"Checkpoint saved: {path_saved}", 6000)
             if on_saved:
-                on_saved(result)
+                on_saved(path_saved, step)
 
-        self.window.controller.request(lambda tr: tr.save_checkpoint(path), saved)
+        self.window.controller.request(lambda tr: (tr.save_checkpoint(path), tr.steps_done),
+                                       saved)
 
     def open_checkpoint_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", self.last_dir(),

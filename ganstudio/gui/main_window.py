@@ -12,7 +12,6 @@ UI thread.
 
 from __future__ import annotations
 
-import datetime
 import os
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from ganstudio.gui.explorer.view import LatentExplorer
 from ganstudio.gui.files import FileActions
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.menus import build_menus
+from ganstudio.gui.recovery import Recovery
 from ganstudio.gui.settings.controller import SettingsController
 from ganstudio.gui.theme import apply_theme, restyle_plots
 from ganstudio.gui.training_view.run_controls import RunControls, icon
@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
 
         self.jobs = JobRunner(self)
         self.controller = TrainingController(self)
+        self.recovery = Recovery(self, data_dir())
+        self.controller.autosaved.connect(self._autosaved)
         self.files = FileActions(self, self.document)
         self.files.experiment_opened.connect(self._experiment_opened)
         self.files.checkpoint_opened.connect(self._checkpoint_opened)
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.samples_caption = self.run_split.caption
         self.run = RunControls(self.controller, self.run_split, self.show_error, self.train, self)
         self.run.state_changed.connect(self._run_state_changed)
+        self.run.user_stopped.connect(lambda: self.recovery.ended(self.last_step))
         for name in ("train_button", "pause_button", "step_button", "stop_button",
                      "step_label", "speed_label", "time_label", "progress"):
             setattr(self, name, getattr(self.run, name))
@@ -173,6 +176,8 @@ class MainWindow(QMainWindow):
         self.settings_ctl.engine_loaded()
         self._update()
         self.engine_loaded.emit()
+        if not self.controller.running and not self.explorer_binding.asked:
+            self.recovery.offer_resume()
 
     def _update(self) -> None:
         """The experiment or the run changed: the title, the buttons, the plots' loss kind."""
@@ -207,7 +212,8 @@ class MainWindow(QMainWindow):
             return
         cfg = self.config.copy()
         self.view_tabs.setCurrentWidget(self.run_split)  # Train: watch it learn
-        self.run.start(cfg, source=self.settings_ctl.source_for_run(cfg))
+        self.run.start(cfg, source=self.settings_ctl.source_for_run(cfg),
+                       autosave=self.recovery.autosaver(cfg))
 
     def stop(self) -> None:
         self.run.stop()
@@ -235,7 +241,9 @@ class MainWindow(QMainWindow):
                                          "explored, not trained further", 8000)
         if resume and not ckpt.generator_only and not self.controller.running:
             self.files.show(ckpt.config.copy())
-            self.run.start(ckpt.config.copy(), checkpoint=ckpt, paused=True)
+            cfg = ckpt.config.copy()
+            self.run.start(cfg, checkpoint=ckpt, paused=True,
+                           autosave=self.recovery.autosaver(cfg, ckpt))
         elif show:
             self.view_tabs.setCurrentWidget(self.explorer)
         self.statusBar().showMessage(f"Opened {ckpt.path.name}", 6000)
@@ -302,7 +310,8 @@ class MainWindow(QMainWindow):
         """While training: "save" (stop and keep a checkpoint), "discard" or "cancel"."""
         box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
                           "Stop training and close? A checkpoint of the run will be kept in\n"
-                          f"{data_dir() / 'autosave'}", parent=self)
+                          f"{self.recovery.exit_path().parent}\nand offered the next time GAN "
+                          "Studio starts.", parent=self)
         save = box.addButton("Stop, keep a checkpoint and close",
                              QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Close without saving", QMessageBox.ButtonRole.DestructiveRole)
@@ -312,9 +321,32 @@ class MainWindow(QMainWindow):
         clicked = box.clickedButton()
         return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
-    def autosave_path(self) -> Path:
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        return data_dir() / "autosave" / f"{self.config.data.source}-{stamp}.safetensors"
+    def _autosaved(self, path, error: str) -> None:
+        if error:
+            self.statusBar().showMessage(error, 15000)
+            if not getattr(self, "_save_error_shown", False):  # once, not every few minutes
+                self._save_error_shown = True
+                self.show_error("The run could not be saved", error)
+        else:
+            self._save_error_shown = False
+            self.statusBar().showMessage(f"Autosaved at step {self.last_step:,}", 4000)
+
+    def save_and_quit(self, *_args) -> None:
+        """End without a question (SIGTERM, a logout): save the run between two steps, stop it,
+        close. The next start offers to resume it."""
+        if not self.controller.running:
+            self.close()
+            return
+        if self._closing:
+            return
+        self._closing = True
+        def saved(_path, step):
+            self.recovery.interrupted(step)
+            self.controller.stop()
+
+        # saved or not, it must end (an older autosave may still be there)
+        self.files.save_checkpoint(self.recovery.exit_path(), on_saved=saved,
+                                   on_failed=lambda _m: self.controller.stop())
 
     def closeEvent(self, event) -> None:
         if self.controller.running:
@@ -326,9 +358,17 @@ class MainWindow(QMainWindow):
                 self._closing = True
                 if answer == "save":
                     # saved between two steps; then stop; the run's end closes the window
-                    self.files.save_checkpoint(self.autosave_path(),
-                                               on_saved=lambda _: self.controller.stop())
+                    def not_saved(_message):  # said in a dialog; the window stays open
+                        self._closing = False
+
+                    def saved(_path, step):
+                        self.recovery.interrupted(step)
+                        self.controller.stop()
+
+                    self.files.save_checkpoint(self.recovery.exit_path(), on_saved=saved,
+                                               on_failed=not_saved)
                 else:
+                    self.recovery.ended(self.last_step)
                     self.controller.stop()
             event.ignore()
             return

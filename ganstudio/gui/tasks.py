@@ -46,6 +46,8 @@ class _Task:
 class _Worker(QObject):
     """Lives in the thread; runs tasks and hands every answer to the owner's UI-thread slot."""
 
+    deliver = Signal(object, object)  # (fn, args): run fn(*args) in the UI thread
+
     def __init__(self, owner: "TaskThread", one_torch_thread: bool):
         super().__init__()
         self.owner = owner
@@ -73,7 +75,6 @@ class _Worker(QObject):
 
 class TaskThread(QObject):
     _run = Signal(object)
-    _deliver = Signal(object, object)  # (fn, args): run fn(*args) in the UI thread
 
     def __init__(self, name: str, parent: QObject | None = None, *,
                  one_torch_thread: bool = True):
@@ -83,7 +84,9 @@ class TaskThread(QObject):
         self._worker = _Worker(self, one_torch_thread)
         self._worker.moveToThread(self.thread)
         self._run.connect(self._worker.run)
-        self._deliver.connect(self._on_deliver)  # queued when emitted from another thread
+        # answers go out through the worker's signal (it outlives a closed window's objects)
+        # and arrive queued in the UI thread, where this object lives
+        self._worker.deliver.connect(self._on_deliver)
         self._latest: dict[str, int] = {}
         self._ticket = 0
         self._outstanding = 0  # submitted, not yet answered (or skipped)
@@ -127,8 +130,12 @@ class TaskThread(QObject):
 
     # --- from any thread -------------------------------------------------------------------------
     def call_in_ui(self, fn: Callable, *args) -> None:
-        """Run ``fn(*args)`` in the UI thread, soon (never waits)."""
-        self._deliver.emit(fn, args)
+        """Run ``fn(*args)`` in the UI thread, soon (never waits). Once the window is gone, an
+        answer has nobody to go to and is dropped."""
+        try:
+            self._worker.deliver.emit(fn, args)
+        except RuntimeError:  # the objects were deleted with the window
+            pass
 
     # --- in the UI thread ------------------------------------------------------------------------
     def _on_deliver(self, fn, args) -> None:

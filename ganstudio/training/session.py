@@ -38,7 +38,7 @@ from typing import Any, Callable
 from ganstudio import catalog
 from ganstudio.training import visuals
 from ganstudio.training.run_state import RateMeter, RunState, RunStatus
-from ganstudio.training.trainer import Trainer, TrainingDiverged
+from ganstudio.training.trainer import StepRefused, Trainer, TrainingDiverged
 
 RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
 # with picture_ack, a picture the viewer never acknowledged is replaced after this long anyway
@@ -57,13 +57,16 @@ class TrainingSession:
                  metrics_interval: float = 0.05, picture_interval: float = 0.3,
                  start_paused: bool = False, picture_ack: bool = False,
                  plane_layers: dict | None = None, pictures: bool = True,
-                 until: int | None = None):
+                 until: int | None = None, autosave=None,
+                 on_autosave: Callable[[Any, str], None] = lambda path, error: None):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
         self.on_state = on_state
         self.on_status = on_status
         self.until = until
+        self.autosave = autosave  # a training.autosave.Autosaver, or None
+        self.on_autosave = on_autosave
         self._rate = RateMeter()
         self.status = RunStatus(state=RunState.READY, step=trainer.steps_done,
                                 target=trainer.config.training.steps, elapsed=trainer.elapsed)
@@ -219,6 +222,13 @@ class TrainingSession:
                 return True
             return False
 
+    def save_autosave(self):
+        """Save the run now (in this thread, between steps) with the session's autosaver; the
+        path, or None when the save failed (``on_autosave`` is told either way)."""
+        path = self.autosave.save(self.trainer)
+        self.on_autosave(path, self.autosave.last_error)
+        return path
+
     def _budget(self) -> int:
         """The step at which the budget is reached (0: none)."""
         return self.until if self.until is not None else self.trainer.config.training.steps
@@ -264,14 +274,17 @@ class TrainingSession:
                     self._pending.append(record)
                     if self.tuner is not None:
                         self.tuner.after_step(record["step_time"])
-                except TrainingDiverged as e:
+                except StepRefused as e:  # diverged, or out of memory: the last good state is kept
                     self._flush()
                     self.diverged = True
-                    self._set_state(RunState.DIVERGED, str(e))
+                    self._set_state(RunState.DIVERGED if isinstance(e, TrainingDiverged)
+                                    else RunState.ERROR, str(e))
                     if self.until is not None:
                         return self.state
                     self._paused.set()  # keep serving requests: the last good state can be saved
                     continue
+                if self.autosave is not None and self.autosave.due():
+                    self.save_autosave()
                 now = time.monotonic()
                 if stepping or now - self._last_flush >= self.metrics_interval:
                     self._flush()

@@ -39,13 +39,38 @@ def _requires_grad(params: list[torch.Tensor], on: bool) -> None:
         p.requires_grad_(on)
 
 
-class TrainingDiverged(RuntimeError):
+class StepRefused(RuntimeError):
+    """A step that could not be done; the weights are those of the last good step."""
+
+    def __init__(self, step: int, message: str):
+        super().__init__(message)
+        self.step = step
+
+
+class TrainingDiverged(StepRefused):
     """A loss or gradient became NaN or infinite; the weights are those before that step."""
 
     def __init__(self, step: int, what: str):
-        super().__init__(f"Training diverged at step {step}: {what}. The last good state is kept;"
-                         " a smaller learning rate or a stabiliser may help.")
-        self.step = step
+        super().__init__(step, f"Training diverged at step {step}: {what}. The last good state "
+                         "is kept; a smaller learning rate or a stabiliser may help.")
+
+
+class OutOfMemory(StepRefused):
+    """The device ran out of memory in a step; the weights are those before that step."""
+
+    def __init__(self, step: int, device):
+        where = "graphics card" if device.type in ("cuda", "mps") else "computer"
+        super().__init__(step, f"The {where} ran out of memory at step {step}. The last good "
+                         "state is kept; a smaller batch size, smaller pictures or narrower "
+                         "networks need less.")
+
+
+def _is_out_of_memory(e: BaseException) -> bool:
+    if isinstance(e, torch.OutOfMemoryError):
+        return True
+    text = str(e)  # the CPU allocator's words, on builds that raise a plain RuntimeError
+    return isinstance(e, RuntimeError) and ("not enough memory" in text
+                                            or "can't allocate memory" in text)
 
 
 class StateMismatch(ValueError):
@@ -250,9 +275,16 @@ class Trainer:
             if not self.D.training:
                 self.D.train()
             n_critic = self.config.training.n_critic
-            for _ in range(n_critic):
-                d_loss, d_real, d_fake, d_gn, penalty = self._d_step()
-            g_loss, g_gn = self._g_step()
+            try:
+                for _ in range(n_critic):
+                    d_loss, d_real, d_fake, d_gn, penalty = self._d_step()
+                g_loss, g_gn = self._g_step()
+            except RuntimeError as e:
+                if isinstance(e, StepRefused) or not _is_out_of_memory(e):
+                    raise
+                self.opt_d.zero_grad(set_to_none=True)  # free what the failed step held
+                self.opt_g.zero_grad(set_to_none=True)
+                raise OutOfMemory(self.steps_done + 1, self.device) from None
             # one device-to-host copy per step, not one per number
             values = torch.stack([d_loss, g_loss, d_real, d_fake, d_gn, g_gn, penalty])
             values = values.float().cpu().tolist()
@@ -269,17 +301,19 @@ class Trainer:
         return record
 
     # --- runs ----------------------------------------------------------------------------------
-    def run(self, n: int | None = None) -> RunState:
+    def run(self, n: int | None = None, *, autosave=None, on_autosave=None) -> RunState:
         """Train ``n`` more steps, or up to training.steps (forever when that is 0).
 
-        The loop is the session's (training/session.py), the same one the window drives.
-        Returns the final state: "finished", "stopped" or "diverged".
+        The loop is the session's (training/session.py), the same one the window drives;
+        ``autosave``: a training.autosave.Autosaver, told to ``on_autosave(path, error)``.
+        Returns the final state: "finished", "stopped", "diverged" or (out of memory) "error".
         """
         from ganstudio.training.session import TrainingSession
 
         until = self.steps_done + n if n is not None else self.target_steps  # 0: no end
         session = TrainingSession(self, pictures=False, start_paused=self._hold_paused,
-                                  until=until)
+                                  until=until, autosave=autosave,
+                                  on_autosave=on_autosave or (lambda path, error: None))
         self._session = session
         try:
             return session.run()

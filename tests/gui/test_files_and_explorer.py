@@ -20,7 +20,7 @@ def test_save_and_reopen_an_experiment(window, qtbot, tmp_path):
     assert window.config.optimizer.lr_g == 0.0005 and window.windowTitle().startswith(
         "Untitled experiment *")
     path = tmp_path / "mine.toml"
-    assert window._write_experiment(path)
+    assert window.files.write_experiment(path)
     assert ExperimentConfig.load(path).optimizer.lr_g == 0.0005
     assert window.windowTitle().startswith("mine.toml -")
 
@@ -29,7 +29,7 @@ def test_save_and_reopen_an_experiment(window, qtbot, tmp_path):
     assert lr.value() == ExperimentConfig().optimizer.lr_g
     assert window.open_experiment(str(path))
     assert window.config.optimizer.lr_g == 0.0005 and lr.value() == 0.0005
-    assert str(path) in window._recent()
+    assert str(path) in window.files.recent()
 
 
 def test_a_broken_experiment_file_is_refused_in_words(window, qtbot, tmp_path):
@@ -51,14 +51,14 @@ def test_presets_menu_loads_a_preset(window, qtbot):
 def test_save_a_checkpoint_and_resume_training_from_it(window, qtbot, tmp_path):
     use_config(window, qtbot, "ring")
     window.train_button.click()
-    qtbot.waitUntil(lambda: window._last_step >= 30, timeout=30_000)
+    qtbot.waitUntil(lambda: window.last_step >= 30, timeout=30_000)
     window.pause_button.click()
     qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
     path = tmp_path / "run.safetensors"
     window.save_checkpoint(str(path))
     qtbot.waitUntil(path.exists, timeout=10_000)
     saved_step = load_checkpoint(path).steps_done
-    assert saved_step == window._last_step
+    assert saved_step == window.last_step
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
     window.plots.clear()
@@ -69,7 +69,7 @@ def test_save_a_checkpoint_and_resume_training_from_it(window, qtbot, tmp_path):
     assert curve_points(window, "D loss") == saved_step  # the history came back
     assert f"Step {saved_step:,}" in window.step_label.text()
     window.pause_button.click()  # resume: training continues from the checkpoint
-    qtbot.waitUntil(lambda: window._last_step > saved_step + 10, timeout=30_000)
+    qtbot.waitUntil(lambda: window.last_step > saved_step + 10, timeout=30_000)
 
 
 def test_a_foreign_checkpoint_is_refused_in_words(window, qtbot, tmp_path):
@@ -88,15 +88,28 @@ def test_closing_during_training_stops_cleanly_and_keeps_a_checkpoint(qtbot, tmp
     qtbot.waitUntil(lambda: w.engine_ready, timeout=60_000)
     use_config(w, qtbot, "ring")
     w.train_button.click()
-    qtbot.waitUntil(lambda: w._last_step >= 10, timeout=30_000)
+    qtbot.waitUntil(lambda: w.last_step >= 10, timeout=30_000)
     w.ask_close = lambda: "save"
     w.show()
     w.close()  # asks, saves between two steps, stops, then closes
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=20_000)
     threads = [w.controller.thread, w.jobs.thread, w.explorer.renderer.thread]
     qtbot.waitUntil(lambda: all(t.isFinished() for t in threads), timeout=10_000)
-    saved = list((tmp_path / "appdata" / "autosave").glob("*.safetensors"))
+    saved = list((tmp_path / "appdata" / "runs").glob("*/checkpoint.safetensors"))
     assert len(saved) == 1 and load_checkpoint(saved[0]).steps_done >= 10
+    step = load_checkpoint(saved[0]).steps_done
+
+    # the next start offers the run; Resume opens it paused at the step it was saved
+    again = MainWindow()
+    qtbot.addWidget(again, before_close_func=lambda w: w.controller.stop())
+    qtbot.waitUntil(lambda: again.recovery.dialog is not None, timeout=60_000)
+    box = again.recovery.dialog
+    assert "Ring of 8 blobs" in box.text() and f"step {step:,}" in box.text()
+    next(b for b in box.buttons() if b.text() == "Resume").click()
+    qtbot.waitUntil(lambda: again.run_state == "paused", timeout=30_000)
+    assert again.last_step == step
+    again.controller.stop()
+    qtbot.waitUntil(lambda: not again.controller.running, timeout=20_000)
 
 
 def test_cancel_keeps_the_window_training(window, qtbot):
@@ -113,7 +126,7 @@ def test_cancel_keeps_the_window_training(window, qtbot):
 def test_explorer_sliders_move_the_picture_and_moving_back_restores_it(window, qtbot):
     use_config(window, qtbot, "digits", model__conditional=True)
     window.train_button.click()
-    qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: window.last_step >= 3, timeout=30_000)
     window.view_tabs.setCurrentWidget(window.explorer)  # takes a snapshot of the run
     explorer = window.explorer
     # settled: the first picture, then whatever the explorer renders after it (point picks)
@@ -148,7 +161,7 @@ def test_explorer_sliders_move_the_picture_and_moving_back_restores_it(window, q
 def test_explorer_follows_a_2d_run_with_the_noise_grid(window, qtbot):
     use_config(window, qtbot, "ring")
     window.train_button.click()
-    qtbot.waitUntil(lambda: window._last_step >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: window.last_step >= 3, timeout=30_000)
     window.view_tabs.setCurrentWidget(window.explorer)
     explorer = window.explorer
     qtbot.waitUntil(lambda: explorer.ex is not None and explorer.image.image() is not None,

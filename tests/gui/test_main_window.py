@@ -66,11 +66,11 @@ def test_choices_change_the_experiment_and_bad_combinations_are_explained(window
 
 
 def test_data_preview_follows_the_chosen_data_set(window, qtbot):
-    qtbot.waitUntil(lambda: window._source_cache is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.settings_ctl.data_ready(), timeout=30_000)
     assert "Ring of 8 blobs" in window.findChild(QLabel, "dataInfo").text()
     choose(qtbot, window.findChild(QComboBox, "datasetChoice"), "digits")
     window.config.data.size = 100  # keep the drawing quick
-    window._data_timer.start()
+    window.settings_ctl.data_timer.start()
     qtbot.waitUntil(lambda: "Digits" in window.findChild(QLabel, "dataInfo").text(),
                     timeout=30_000)
     preview = window.dataset_panel.images.image()
@@ -93,15 +93,15 @@ def test_train_pause_step_resume_stop(window, qtbot):
     qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
     assert window.pause_button.text() == "Resume" and window.step_button.isEnabled()
     window.plots.flush()
-    steps = window._last_step
+    steps = window.last_step
     qtbot.wait(300)
-    assert window._last_step == steps  # paused means paused
+    assert window.last_step == steps  # paused means paused
     window.step_button.click()
-    qtbot.waitUntil(lambda: window._last_step == steps + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.last_step == steps + 1, timeout=10_000)
     assert f"{steps + 1:,}" in window.step_label.text()
 
     window.pause_button.click()  # resume
-    qtbot.waitUntil(lambda: window._last_step > steps + 10, timeout=10_000)
+    qtbot.waitUntil(lambda: window.last_step > steps + 10, timeout=10_000)
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
     assert window.run_state == "stopped" and window.dataset_panel.form.isEnabled()
@@ -185,9 +185,9 @@ def test_pictures_stop_while_another_tab_is_in_front_or_the_window_is_minimised(
     qtbot.waitUntil(lambda: len(received) >= 2, timeout=20_000)
     window.view_tabs.setCurrentWidget(window.explorer)
     qtbot.wait(500)  # one may have been on its way
-    seen, step = len(received), window._last_step
+    seen, step = len(received), window.last_step
     qtbot.wait(1500)
-    assert len(received) == seen and window._last_step > step  # training went on
+    assert len(received) == seen and window.last_step > step  # training went on
     window.view_tabs.setCurrentWidget(window.run_split)
     qtbot.waitUntil(lambda: len(received) > seen, timeout=5_000)
     window.show()  # minimised: none either, and they come back with the window
@@ -240,7 +240,7 @@ def test_an_error_in_training_is_shown_and_the_window_stays_usable(window, qtbot
     assert window.train_button.isEnabled() and window.dataset_panel.form.isEnabled()
     monkeypatch.setattr(Trainer, "step", real_step)
     window.train_button.click()  # and it trains again
-    qtbot.waitUntil(lambda: window._last_step > 10, timeout=20_000)
+    qtbot.waitUntil(lambda: window.last_step > 10, timeout=20_000)
 
 
 def test_a_diverged_run_pauses_keeps_its_state_and_says_so(window, qtbot, monkeypatch):
@@ -249,7 +249,7 @@ def test_a_diverged_run_pauses_keeps_its_state_and_says_so(window, qtbot, monkey
     real = losses.g_loss
     use_config(window, qtbot, "ring")
     window.train_button.click()
-    qtbot.waitUntil(lambda: window._last_step >= 5, timeout=20_000)
+    qtbot.waitUntil(lambda: window.last_step >= 5, timeout=20_000)
     monkeypatch.setattr(losses, "g_loss", lambda *a: real(*a) * float("nan"))
     qtbot.waitUntil(lambda: window.run_state == "diverged", timeout=20_000)
     box = window.findChild(QMessageBox, "errorDialog")

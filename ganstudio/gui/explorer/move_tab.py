@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSlider, QVBoxLayout, QWidget)
 
-from ganstudio.explore.exploration import MODES, SLIDER_RANGE
+from ganstudio.explore.modes import MODES, SLIDER_RANGE
 from ganstudio.explore.player import SLIDER_STEPS
 
 

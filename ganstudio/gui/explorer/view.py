@@ -158,13 +158,6 @@ class LatentExplorer(QWidget):
 
         self.renderer.request(setup, "setup")
 
-    def set_generator(self, G, spec, title: str, real=None, bounds=None, config=None) -> None:
-        """Explore ``G`` (a copy the explorer may keep): the older way in; show_exploration
-        takes the same in one object."""
-        from ganstudio.explore.exploration import Exploration
-
-        self.show_exploration(Exploration(G.eval(), spec, title, real, bounds, config=config))
-
     def set_demo_models(self, demos: list[tuple[str, str]]) -> None:
         """(title, path) of the bundled demo checkpoints."""
         self.demos_menu.clear()

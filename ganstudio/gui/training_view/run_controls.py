@@ -35,6 +35,8 @@ def icon(name: str) -> QIcon:
 class RunControls(QObject):
     # the run's state changed (the window updates what depends on it)
     state_changed = Signal(str)
+    # the user pressed Stop: the run ends for good (no resume offered later)
+    user_stopped = Signal()
 
     def __init__(self, controller: TrainingController, view: RunView,
                  show_error: Callable[[str, str], object], train: Callable[[], None],
@@ -117,12 +119,14 @@ class RunControls(QObject):
             sb.addPermanentWidget(w)
 
     # --- commands ---------------------------------------------------------------------------
-    def start(self, cfg, source=None, checkpoint=None, paused: bool = False) -> None:
+    def start(self, cfg, source=None, checkpoint=None, paused: bool = False,
+              autosave=None) -> None:
         self.view.start(cfg.source_info.kind)
         self.status = RunStatus(state=RunState.STARTING, target=cfg.training.steps)
         self.state = RunState.STARTING
         self.message.setText("Getting ready...")
-        self.controller.start(cfg, source=source, checkpoint=checkpoint, paused=paused)
+        self.controller.start(cfg, source=source, checkpoint=checkpoint, paused=paused,
+                              autosave=autosave)
         self.state_changed.emit(self.state)
 
     def toggle_pause(self) -> None:
@@ -137,6 +141,7 @@ class RunControls(QObject):
 
     def stop(self) -> None:
         if self.controller.running:
+            self.user_stopped.emit()
             self.controller.stop()
 
     # --- what training says -----------------------------------------------------------------

@@ -55,6 +55,7 @@ class TrainingController(QObject):
     picture = Signal(object)  # numpy sample grid or visuals.PlaneView
     state = Signal(str, str)  # (state, message)
     failed = Signal(str)  # the run could not start: plain words
+    autosaved = Signal(object, str)  # (path or None, what went wrong in words or "")
     finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -73,18 +74,20 @@ class TrainingController(QObject):
     def session(self):
         return self._session if self.running else None
 
-    def start(self, config, source=None, checkpoint=None, paused: bool = False) -> None:
+    def start(self, config, source=None, checkpoint=None, paused: bool = False,
+              autosave=None) -> None:
+        """Build and run a session; ``autosave``: a training.autosave.Autosaver."""
         if self.running:
             raise RuntimeError("a run is already live")
         self.running = True
         self._session = None
         self._cancelled = False
-        self.tasks.submit(lambda: self._run(config, source, checkpoint, paused),
+        self.tasks.submit(lambda: self._run(config, source, checkpoint, paused, autosave),
                           done=lambda _: self._on_finished(),
                           failed=lambda message: self._on_finished())
 
     # --- in the training thread ------------------------------------------------------------
-    def _run(self, config, source, checkpoint, paused: bool) -> None:
+    def _run(self, config, source, checkpoint, paused: bool, autosave) -> None:
         """Build a trainer (from a checkpoint when given) and run a session until stopped."""
         from ganstudio.training import Trainer
         from ganstudio.training.session import TrainingSession
@@ -113,7 +116,8 @@ class TrainingController(QObject):
             on_status=self.status.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
-            plane_layers=self._plane_layers, pictures=self._pictures)
+            plane_layers=self._plane_layers, pictures=self._pictures, autosave=autosave,
+            on_autosave=self.autosaved.emit)
         self._session = session
         session.set_pictures(self._pictures)  # in case the window changed it meanwhile
         if self._cancelled:
