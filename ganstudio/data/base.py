@@ -19,7 +19,10 @@ class DataError(UserError):
 
 @dataclass
 class Skipped:
-    """Files a folder source could not use, counted by reason, with a few examples each."""
+    """Files a folder source could not use, counted by reason, with the first files of each
+    (enough to list in the window: EXAMPLES per reason)."""
+
+    EXAMPLES = 100
 
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -27,7 +30,7 @@ class Skipped:
     def add(self, reason: str, path: str) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
         ex = self.examples.setdefault(reason, [])
-        if len(ex) < 3:
+        if len(ex) < self.EXAMPLES:
             ex.append(path)
 
     @property

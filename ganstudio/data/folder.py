@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ganstudio.data.base import (DataError, ImageTensorSource, Progress, Skipped,
                                  fit_channels)
@@ -105,8 +105,12 @@ def load_picture(path: Path, size: int) -> tuple[np.ndarray | None, bool, str | 
             return np.asarray(im.convert("RGB")), grey, None
     except Image.DecompressionBombError:
         return None, False, "too large"
-    except Exception:  # any decoder failure on one untrusted file must not stop the load
-        return None, False, "unreadable"
+    except UnidentifiedImageError:
+        return None, False, "not a picture"
+    except Exception as e:  # any decoder failure on one untrusted file must not stop the load
+        text = str(e).lower()
+        cut = "truncated" in text or "broken data stream" in text or "premature end" in text
+        return None, False, "cut short" if cut else "unreadable"
 
 
 def load_folder(root: str | os.PathLike, *, image_size: int, channels: int, limit: int = 0,

@@ -80,7 +80,7 @@ def test_every_common_format_loads_and_every_bad_file_is_skipped_and_counted(tmp
     write_bad_files(tmp_path)
     src = load(tmp_path)
     assert src.count == len(good)
-    assert src.skipped.counts == {"unreadable": 2, "empty file": 1}
+    assert src.skipped.counts == {"not a picture": 1, "cut short": 1, "empty file": 1}
     assert src.skipped.total == 3  # the .txt file is not a picture at all: not counted
     assert str(tmp_path / "empty.png") in src.skipped.examples["empty file"]
     assert "3 skipped" in src.describe()
@@ -193,14 +193,14 @@ def test_output_is_uint8_n_c_size_size(tmp_path, size):
 
 # --- bad files, one at a time ---------------------------------------------------------------------
 
-def test_random_bytes_named_png_is_unreadable(tmp_path):
+def test_random_bytes_named_png_is_not_a_picture(tmp_path):
     (tmp_path / "x.png").write_bytes(np.random.default_rng(0).bytes(300))
-    assert load_picture(tmp_path / "x.png", 32)[2] == "unreadable"
+    assert load_picture(tmp_path / "x.png", 32)[2] == "not a picture"
 
 
-def test_truncated_jpeg_is_unreadable(tmp_path):
+def test_truncated_jpeg_is_cut_short(tmp_path):
     write_bad_files(tmp_path)
-    assert load_picture(tmp_path / "cut.jpg", 32)[2] == "unreadable"
+    assert load_picture(tmp_path / "cut.jpg", 32)[2] == "cut short"
 
 
 def test_empty_file_is_counted_as_empty(tmp_path):
@@ -256,7 +256,7 @@ def test_bad_file_inside_a_label_folder_keeps_the_other_labels_aligned(tmp_path)
     src = load(tmp_path)
     assert src.labels.tolist() == [0, 1, 1]
     assert close(src.images[0, :, 5, 5].tolist(), BLUE, 2)
-    assert src.skipped.counts == {"unreadable": 1}
+    assert src.skipped.counts == {"not a picture": 1}
 
 
 def test_a_single_subfolder_is_a_container_not_a_label(tmp_path):
@@ -362,7 +362,7 @@ def test_folder_of_only_unreadable_pictures_is_a_data_error_naming_it(tmp_path):
         load(tmp_path)
     msg = str(e.value)
     assert str(tmp_path) in msg
-    assert "1 empty file" in msg and "2 unreadable" in msg
+    assert "1 empty file" in msg and "1 cut short" in msg and "1 not a picture" in msg
     assert "Traceback" not in msg
 
 

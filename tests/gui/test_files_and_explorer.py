@@ -189,3 +189,40 @@ def test_points_are_placed_by_clicking_the_preview(window, qtbot):
     plane.point_removed.emit(0)
     assert window.config.data.points == [[-0.5, -0.5]]
     np.testing.assert_allclose(window.config.data.points, [[-0.5, -0.5]])
+
+
+def test_the_data_panel_lists_each_skipped_file_with_its_reason(window, qtbot, tmp_path):
+    from PIL import Image
+
+    from tests.core.test_data_folder import write_bad_files
+
+    for i in range(3):
+        Image.new("RGB", (16, 16), (40 * i, 90, 200)).save(tmp_path / f"good{i}.png")
+    write_bad_files(tmp_path)
+    cfg = window.config.copy()
+    cfg.data.source, cfg.data.root = "folder", str(tmp_path)
+    cfg.model.family = "dcgan"
+    window.set_config(cfg)
+    button = window.dataset_panel.skipped_button
+    qtbot.waitUntil(lambda: button.isVisibleTo(window), timeout=30_000)
+    assert button.text() == "Show the 3 skipped files"
+    button.click()
+    rows = [window.dataset_panel.skipped_list.item(i).text()
+            for i in range(window.dataset_panel.skipped_list.count())]
+    assert sorted(rows) == ["cut.jpg: cut short", "empty.png: empty file",
+                            "noise.png: not a picture"]
+    assert window.dataset_panel.skipped_list.isVisibleTo(window)
+
+
+def test_a_folder_with_no_usable_picture_says_so_before_training(window, qtbot, tmp_path):
+    from tests.core.test_data_folder import write_bad_files
+
+    write_bad_files(tmp_path)
+    cfg = window.config.copy()
+    cfg.data.source, cfg.data.root = "folder", str(tmp_path)
+    cfg.model.family = "dcgan"
+    window.set_config(cfg)
+    info = window.dataset_panel.info
+    qtbot.waitUntil(lambda: "could be read" in info.text(), timeout=30_000)
+    assert "3 skipped" in info.text()
+    assert not window.dataset_panel.skipped_button.isVisibleTo(window)

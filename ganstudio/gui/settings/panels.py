@@ -7,8 +7,8 @@ shows beside its settings: a preview of the data, the networks' sizes.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QGroupBox, QLabel, QProgressBar, QScrollArea, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGroupBox, QLabel, QListWidget, QProgressBar, QScrollArea,
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ganstudio.config import ExperimentConfig, field_specs
 from ganstudio.gui.settings.form import ConfigForm
@@ -62,6 +62,17 @@ class DatasetPanel(QWidget):
         self.info.setObjectName("dataInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the files of a folder that could not be used, each with why (hidden when none)
+        self.skipped_button = QToolButton()
+        self.skipped_button.setObjectName("skippedButton")
+        self.skipped_button.setCheckable(True)
+        self.skipped_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.skipped_list = QListWidget()
+        self.skipped_list.setObjectName("skippedList")
+        self.skipped_list.setMaximumHeight(140)
+        self.skipped_button.toggled.connect(self.skipped_list.setVisible)
+        self.skipped_button.setVisible(False)
+        self.skipped_list.setVisible(False)
         lay = QVBoxLayout(self)
         lay.addWidget(_heading("What should the GAN learn to imitate?"))
         lay.addWidget(self.form)
@@ -69,6 +80,8 @@ class DatasetPanel(QWidget):
         lay.addWidget(self.preview, 1)
         lay.addWidget(self.progress)
         lay.addWidget(self.info)
+        lay.addWidget(self.skipped_button)
+        lay.addWidget(self.skipped_list)
         self.refresh()
 
     def refresh(self, problems=None) -> None:
@@ -98,9 +111,29 @@ class DatasetPanel(QWidget):
         else:
             self.images.set_array(preview)
         self.info.setText(source.describe())
+        self.show_skipped(source.skipped)
+
+    def show_skipped(self, skipped) -> None:
+        """List the files that could not be used, each with its reason."""
+        from pathlib import Path
+
+        self.skipped_list.clear()
+        for reason, paths in sorted(skipped.examples.items()):
+            for p in paths:
+                self.skipped_list.addItem(f"{Path(p).name}: {reason}")
+                self.skipped_list.item(self.skipped_list.count() - 1).setToolTip(p)
+            more = skipped.counts[reason] - len(paths)
+            if more > 0:
+                self.skipped_list.addItem(f"... and {more:,} more: {reason}")
+        n = skipped.total  # the reasons' counts are in the info line above
+        self.skipped_button.setText(f"Show the {n:,} skipped file{'s' if n != 1 else ''}")
+        self.skipped_button.setVisible(n > 0)
+        self.skipped_list.setVisible(n > 0 and self.skipped_button.isChecked())
 
     def show_problem(self, message: str) -> None:
         self.progress.setVisible(False)
+        self.skipped_button.setVisible(False)
+        self.skipped_list.setVisible(False)
         self.images.set_image(None)
         self.images.placeholder = message
         self.plane.show_data(None, self.plane._bounds or (-1, 1, -1, 1))
