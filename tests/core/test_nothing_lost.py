@@ -128,7 +128,8 @@ def test_a_signal_stops_between_steps_saves_and_exits_within_two_seconds(tmp_pat
     out, err = proc.communicate(timeout=60)
     took = time.monotonic() - t0
     assert proc.returncode == code, err
-    assert took < 4.0, f"took {took:.2f} s to save and exit"  # ~0.3 s measured here
+    print(f"{sig.name}: saved and exited {took:.2f} s after the signal")
+    assert took < 4.0, f"took {took:.2f} s to save and exit"
     ckpt = Path(out.strip().splitlines()[-1])
     assert load_checkpoint(ckpt).steps_done > 5 and "Traceback" not in err
     assert read_run(tmp_path).state == "interrupted"  # so it is offered for resuming

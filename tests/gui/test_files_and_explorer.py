@@ -226,3 +226,38 @@ def test_a_folder_with_no_usable_picture_says_so_before_training(window, qtbot, 
     qtbot.waitUntil(lambda: "could be read" in info.text(), timeout=30_000)
     assert "3 skipped" in info.text()
     assert not window.dataset_panel.skipped_button.isVisibleTo(window)
+
+
+def test_the_explore_tab_opened_at_once_gets_the_demo_model_when_the_engine_is_there(qtbot):
+    """Opening Explore in the first moment, before the training engine has loaded, used to
+    leave the explorer empty for good."""
+    from ganstudio.gui import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert not w.engine_ready
+    w.view_tabs.setCurrentWidget(w.explorer)  # before the engine is there
+    qtbot.waitUntil(lambda: w.explorer.ex is not None, timeout=60_000)
+    assert w.view_tabs.currentWidget() is w.explorer
+    assert "demo" in w.explorer.ex.title.lower() or w.explorer.ex.demo
+
+
+def test_two_windows_write_their_runs_into_different_folders(qtbot):
+    from ganstudio.gui import MainWindow
+
+    windows = []
+    for _ in range(2):
+        w = MainWindow()
+        w.ask_close = lambda: "discard"
+        qtbot.addWidget(w, before_close_func=lambda win: win.controller.stop())
+        qtbot.waitUntil(lambda: w.engine_ready, timeout=60_000)
+        use_config(w, qtbot, "ring")
+        w.train_button.click()
+        windows.append(w)
+    for w in windows:
+        qtbot.waitUntil(lambda: w.last_step >= 3, timeout=30_000)
+    a, b = (w.recovery.folder for w in windows)
+    assert a != b and a.is_dir() and b.is_dir()
+    for w in windows:
+        w.controller.stop()
+        qtbot.waitUntil(lambda: not w.controller.running, timeout=20_000)
