@@ -1,7 +1,8 @@
 """The ``ganstudio`` command: train, sample, inspect, list presets, or open the window.
 
-Exit codes: 0 success; 1 the run diverged; 2 bad input (one line on stderr, no traceback);
-130 stopped with Ctrl-C (a checkpoint is saved first).
+Exit codes: 0 success; 1 the run diverged or ran out of memory; 2 bad input or a failed save
+(one line on stderr, no traceback); 130, 143, 129 stopped by Ctrl-C, SIGTERM, SIGHUP (a
+checkpoint is saved first).
 """
 
 from __future__ import annotations
@@ -345,6 +346,17 @@ def cmd_sample(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from ganstudio.explore.onnx_export import export_checkpoint
+
+    path, diff = export_checkpoint(args.checkpoint, args.onnx, use_ema=not args.no_ema)
+    if diff is not None:
+        print(f"Checked with onnxruntime: largest difference from PyTorch {diff:.1e}",
+              file=sys.stderr)
+    print(path)
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     from ganstudio.models import build_models, count_parameters
     from ganstudio.training.checkpoint import load_checkpoint
@@ -487,6 +499,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--nrow", type=int, help="pictures per row of the grid")
     s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its average")
     s.set_defaults(func=cmd_sample)
+
+    x = sub.add_parser("export", help="write a checkpoint's generator for other programs",
+                       description="Write the generator (its averaged weights when it has them) "
+                       "as ONNX, with a free batch size: inputs 'noise' (and 'labels' for a "
+                       "model with labels), output 'samples' (pictures in [-1, 1]). Checked "
+                       "against PyTorch with onnxruntime when it is installed.")
+    x.add_argument("checkpoint", metavar="CKPT")
+    x.add_argument("--onnx", required=True, metavar="FILE", help="the .onnx file to write")
+    x.add_argument("--no-ema", action="store_true", help="the raw generator, not its average")
+    x.set_defaults(func=cmd_export)
 
     i = sub.add_parser("info", help="describe a checkpoint")
     i.add_argument("checkpoint", metavar="CKPT")
