@@ -242,3 +242,24 @@ def test_a_checkpoint_of_another_architecture_is_refused_naming_both(tmp_path):
     path = Trainer(tiny_config(model__g_width=16)).save_checkpoint(tmp_path / "small")
     with pytest.raises(CheckpointError, match="holds a .* but this experiment is a"):
         Trainer(tiny_config(model__g_width=64)).load_state(load_checkpoint(path))
+
+
+def test_out_of_memory_stops_the_run_with_advice_and_the_last_good_weights(monkeypatch):
+    import torch
+
+    t = Trainer(tiny_config(training__steps=0))
+    t.run(3)
+    good = [p.detach().clone() for p in t.G.parameters()]
+    real_forward = t.D.forward
+
+    def starved(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(t.D, "forward", starved)
+    assert t.run(5) == "error"
+    assert "ran out of memory at step 4" in t.message and "smaller batch size" in t.message
+    assert t.steps_done == 3
+    assert all(torch.equal(a, b) for a, b in zip(good, t.G.parameters()))
+    monkeypatch.setattr(t.D, "forward", real_forward)
+    path = t.save_checkpoint(Path(__import__("tempfile").mkdtemp()) / "kept")  # still saveable
+    assert load_checkpoint(path).steps_done == 3
