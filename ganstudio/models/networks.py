@@ -90,7 +90,7 @@ class MLPGenerator(Generator):
         x = self.out(self.body(self._input(z, y)))
         if self.squash:
             x = torch.tanh(x)
-        return x.view(len(z), *self.spec.sample_shape)
+        return x.view(z.shape[0], *self.spec.sample_shape)  # shape[0]: a free batch in ONNX
 
 
 class MLPDiscriminator(Discriminator):

@@ -129,8 +129,8 @@ def test_sample_refuses_a_wrong_file_kind(ring_run, capsys):
     assert "--out must end in .npy or .csv or .png" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["info"], ["presets"],
-                                     ["explore"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["sample"], ["info"], ["export"],
+                                     ["presets"], ["explore"]])
 def test_every_command_has_help(command):
     proc = run_cli(*command, "--help", timeout=60)
     assert proc.returncode == 0 and "usage: ganstudio" in proc.stdout

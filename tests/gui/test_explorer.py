@@ -195,3 +195,26 @@ def test_dropping_a_checkpoint_on_the_window_opens_it(window, qtbot, digits_chec
     # a full checkpoint: the run comes back, paused, ready to continue
     qtbot.waitUntil(lambda: window.run_state == "paused", timeout=30_000)
     assert window.findChild(QComboBox, "datasetChoice").currentData() == "digits"
+
+
+def test_the_save_tab_writes_the_generator_as_onnx_in_the_background(explorer, qtbot, tmp_path,
+                                                                     monkeypatch):
+    pytest.importorskip("onnxscript")
+    ort = pytest.importorskip("onnxruntime")
+    import torch
+    from PySide6.QtWidgets import QPushButton
+
+    from ganstudio.gui.explorer import export_tab
+
+    target = tmp_path / "mine"  # typed without an extension: the chosen type's is added
+    monkeypatch.setattr(export_tab.QFileDialog, "getSaveFileName",
+                        lambda *a: (str(target), "ONNX models (*.onnx)"))
+    explorer.findChild(QPushButton, "explorerSaveOnnx").click()
+    written = tmp_path / "mine.onnx"
+    qtbot.waitUntil(lambda: explorer.export_tab.exported == written, timeout=60_000)
+    z, y = torch.randn(3, 8), torch.tensor([0, 4, 9])
+    with torch.no_grad():
+        ref = explorer.ex.G(z, y).numpy()
+    session = ort.InferenceSession(str(written), providers=["CPUExecutionProvider"])
+    got = session.run(["samples"], {"noise": z.numpy(), "labels": y.numpy()})[0]
+    assert np.abs(got - ref).max() < 1e-5

@@ -55,6 +55,10 @@ class ExportTab(QWidget):
         grid_row.addWidget(button("Save a grid of samples...", "explorerSaveGrid",
                                   "Many random samples in one PNG", self.save_grid_dialog), 1)
         lay.addLayout(grid_row)
+        lay.addWidget(button("Save the generator as ONNX...", "explorerSaveOnnx",
+                             "The generator (its averaged weights when it has them) for other "
+                             "programs: an ONNX file that takes noise (and labels) in batches "
+                             "of any size", self.save_onnx_dialog))
         lay.addStretch(1)
 
     # --- saving: the player's snapshot does the work -------------------------------------------
@@ -80,6 +84,16 @@ class ExportTab(QWidget):
         snap, n, size = self.player.snapshot(), self.grid_count.value(), self.export_size.value()
         self._run("Saving the grid", lambda progress: snap.save_grid(path, n, size, progress))
 
+    def save_onnx(self, path: str) -> None:
+        ex = self.player.snapshot().ex
+
+        def write(progress):
+            from ganstudio.explore.onnx_export import export_generator
+
+            return export_generator(ex.G, ex.spec, path, title=ex.title, progress=progress)[0]
+
+        self._run("Saving the generator as ONNX", write)
+
     # --- dialogs ------------------------------------------------------------------------------
     def save_picture_dialog(self) -> None:
         self._dialog(self.save_picture, "Save picture", "sample.png", "PNG pictures (*.png)")
@@ -97,6 +111,10 @@ class ExportTab(QWidget):
     def save_grid_dialog(self) -> None:
         self._dialog(self.save_grid, "Save a grid of samples", "samples.png",
                      "PNG pictures (*.png)")
+
+    def save_onnx_dialog(self) -> None:
+        self._dialog(self.save_onnx, "Save the generator as ONNX", "generator.onnx",
+                     "ONNX models (*.onnx)")
 
     def _dialog(self, save, title: str, name: str, pattern: str) -> None:
         start = str(Path.home() / name)
