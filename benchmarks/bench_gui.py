@@ -168,7 +168,7 @@ def ratio_summary(on_rates, off_rates) -> dict:
 
 
 def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
-    from ganstudio.cli import _MetricsLog, _Progress
+    from ganstudio.train_command import _MetricsLog, _Progress
     from ganstudio.presets import load_preset
     from ganstudio.training import Trainer
 
@@ -177,7 +177,7 @@ def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
     cfg.training.threads = threads
     t = Trainer(cfg)
     out = Path(tempfile.mkdtemp())
-    bar, log = _Progress(t, quiet=False), _MetricsLog(out / "metrics.csv", append=False)
+    bar, log = _Progress(t, quiet=False), _MetricsLog(out / "metrics.csv", None)
     t.callbacks += [bar, log]
     t.run(50)
     warm = time.perf_counter() + 2.0

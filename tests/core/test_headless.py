@@ -16,7 +16,8 @@ CORE = ["ganstudio.cli", "ganstudio.config", "ganstudio.catalog", "ganstudio.err
         "ganstudio.objectives", "ganstudio.training", "ganstudio.training.augment",
         "ganstudio.training.checkpoint", "ganstudio.training.session",
         "ganstudio.training.visuals", "ganstudio.explore.exploration", "ganstudio.explore.latent",
-        "ganstudio.explore.demos", "ganstudio.metrics", "ganstudio.export", "ganstudio.presets"]
+        "ganstudio.explore.demos", "ganstudio.metrics", "ganstudio.export", "ganstudio.presets",
+        "ganstudio.train_command", "ganstudio.atomic", "ganstudio.document"]
 
 
 def test_importing_and_training_with_the_core_loads_no_qt():
