@@ -138,6 +138,21 @@ DEVICES: dict[str, Choice] = {
     ]
 }
 
+PRECISIONS: dict[str, Choice] = {
+    c.id: c
+    for c in [
+        Choice("auto", "Automatic", "16-bit maths where it is fast and keeps quality: "
+               "convolutional networks on a graphics card, and on a processor that computes "
+               "16-bit (bfloat16) maths natively; full 32-bit maths elsewhere."),
+        Choice("fp32", "32-bit (exact)", "Full 32-bit maths everywhere: slower, and the same "
+               "seed repeats a run exactly."),
+        Choice("bf16", "16-bit (bfloat16)", "bfloat16 maths where it is safe, 32-bit for the "
+               "rest. Slow on processors without native bfloat16."),
+        Choice("fp16", "16-bit (float16)", "float16 maths with loss scaling, for graphics cards "
+               "without bfloat16. Slow on most processors."),
+    ]
+}
+
 D_NORMS: dict[str, Choice] = {
     c.id: c
     for c in [

@@ -199,8 +199,10 @@ class TrainingConfig:
                           "0 = automatic: measures which is fastest and adapts when other "
                           "programs get busy. Fix a number to repeat a run exactly.",
                           minimum=0, maximum=256, advanced=True)
-    amp: bool = option(False, "Mixed precision", "Faster training on a graphics card with "
-                       "16-bit maths (ignored on the processor).", advanced=True)
+    precision: str = option("auto", "Precision", "The size of numbers the maths uses. "
+                            "16-bit is up to twice as fast where the chip computes it natively; "
+                            "32-bit repeats a run exactly.", choices=catalog.PRECISIONS,
+                            advanced=True)
     sample_every: int = option(500, "Save samples every", "Steps between saved sample pictures "
                                "(command line; 0 = only at the end).", minimum=0, advanced=True)
     checkpoint_every: int = option(0, "Save checkpoint every", "Steps between saved checkpoints "
@@ -372,6 +374,13 @@ def _specs_of(section: str) -> list[FieldSpec]:
 FIELDS: dict[str, FieldSpec] = {s.path: s for sec in SECTIONS for s in _specs_of(sec)}
 
 
+# settings of older versions: read (and checked) so old files still load, then ignored.
+# training.amp (bool, graphics cards only) became training.precision; its default false was
+# written into every saved file, so false does not mean fp32 was chosen: both load as "auto".
+_RETIRED = {"training.amp": FieldSpec("training", "amp", bool, False, "Mixed precision", "",
+                                      None, None, None, None, None, None, None, True, None)}
+
+
 def field_specs(section: str | None = None) -> list[FieldSpec]:
     return [s for s in FIELDS.values() if section is None or s.section == section]
 
@@ -404,6 +413,9 @@ class ExperimentConfig:
                 raise ConfigError(f"[{section}] must be a section of settings", section)
             for name, value in values.items():
                 path = f"{section}.{name}"
+                if path in _RETIRED:
+                    _RETIRED[path].check(value)
+                    continue
                 if path not in FIELDS:
                     raise _unknown("setting", path, list(FIELDS))
                 setattr(getattr(cfg, section), name, FIELDS[path].check(value))

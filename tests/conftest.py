@@ -17,6 +17,8 @@ def tiny_config(source: str = "ring", **overrides) -> ExperimentConfig:
     cfg.training.batch_size = 32
     cfg.training.steps = 20
     cfg.training.threads = 1  # fixed: runs repeat exactly (see training/threads.py)
+    # 32-bit: the same numbers on every processor (bf16 is tested on its own, where it is on)
+    cfg.training.precision = "fp32"
     cfg.model.latent_dim = 8
     if cfg.source_info.kind == "image":
         cfg.model.family = "dcgan"

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import threading
 import time
@@ -21,7 +20,7 @@ from typing import Callable
 import torch
 
 from ganstudio import catalog, objectives
-from ganstudio.training import augment
+from ganstudio.training import augment, precision
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
@@ -91,7 +90,14 @@ class Trainer:
         self.source = source if source is not None else build_source(self.config,
                                                                      progress=progress)
         self.spec: ModelSpec = make_spec(self.config, self.source)
+        # what the maths computes in (training/precision.py): bf16 where the chip does it
+        # natively, channels_last for convolutions, TF32 on graphics cards; "fp32" = exact
+        self.precision = precision.choose(t.precision, self.device.type, self.spec.family)
+        self.precision.apply()
         self.G, self.D = self._build(self.spec, t.seed)
+        # float16 needs its losses scaled so small gradients do not vanish (one per network)
+        self.scaler_d = self.precision.make_scaler()
+        self.scaler_g = self.precision.make_scaler()
         self.ema = None
         if t.ema > 0:
             self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
@@ -124,7 +130,10 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
             torch.manual_seed(seed)
             G, D = build_models(spec)
-        return G.to(self.device), D.to(self.device)
+        G, D = G.to(self.device), D.to(self.device)
+        if self.precision.channels_last:
+            G, D = (m.to(memory_format=torch.channels_last) for m in (G, D))
+        return G, D
 
     def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         o = self.config.optimizer
@@ -141,9 +150,7 @@ class Trainer:
 
     # --- one step ------------------------------------------------------------------------------
     def _autocast(self):
-        if self.config.training.amp and self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        return self.precision.autocast()
 
     def _noise(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         z = torch.randn(n, self.spec.latent_dim, generator=self.rng, device=self.device)
@@ -164,6 +171,24 @@ class Trainer:
             x = augment.diff_augment(x, lc.diffaugment, self.rng)
         return x
 
+    def _backward(self, loss: torch.Tensor, scaler) -> None:
+        (loss if scaler is None else scaler.scale(loss)).backward()
+
+    def _update(self, what: str, loss: torch.Tensor, opt, scaler, params) -> torch.Tensor:
+        """Check, then take one optimiser step; returns the (unscaled) gradient norm. Under a
+        float16 loss scaler, gradients that overflowed skip this update and shrink the scale
+        (usual early in a run); only a non-finite loss stops the run then."""
+        if scaler is not None:
+            scaler.unscale_(opt)
+        grad_norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+        self._check(what, loss, grad_norm if scaler is None else loss)
+        if scaler is None:
+            opt.step()
+        else:
+            scaler.step(opt)
+            scaler.update()
+        return grad_norm
+
     def _check(self, what: str, loss: torch.Tensor, grad_norm: torch.Tensor) -> None:
         if not bool(torch.isfinite(loss) & torch.isfinite(grad_norm)):
             self.opt_d.zero_grad(set_to_none=True)
@@ -177,6 +202,8 @@ class Trainer:
     def _real_batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         real, y_real = self.source.next_batch(n)
         real = real.to(self.device, non_blocking=True)
+        if self.precision.channels_last and real.ndim == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
         cond = self.spec.conditional
         y_real = y_real.to(self.device) if (cond and y_real is not None) else None
         return real, y_real
@@ -215,11 +242,9 @@ class Trainer:
             if penalty is None:
                 penalty = torch.zeros((), device=self.device)
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = torch.nn.utils.get_total_norm(
-            [p.grad for p in self._d_params if p.grad is not None])
-        self._check("discriminator", loss, grad_norm)
-        self.opt_d.step()
+        self._backward(loss, self.scaler_d)
+        grad_norm = self._update("discriminator", loss, self.opt_d, self.scaler_d,
+                                 self._d_params)
         for s in on:
             if s.after_update is not None:
                 s.after_update(self._d_params, lc)
@@ -243,13 +268,10 @@ class Trainer:
                 score = self.D(self._seen_by_d(self.G(z, y)), y).float()
                 loss = objectives.g_loss(name, score, s_real)
             self.opt_g.zero_grad(set_to_none=True)
-            loss.backward()
+            self._backward(loss, self.scaler_g)
         finally:
             _requires_grad(self._d_params, True)
-        grad_norm = torch.nn.utils.get_total_norm(
-            [p.grad for p in self._g_params if p.grad is not None])
-        self._check("generator", loss, grad_norm)
-        self.opt_g.step()
+        grad_norm = self._update("generator", loss, self.opt_g, self.scaler_g, self._g_params)
         self._update_ema()
         return loss.detach(), grad_norm
 
@@ -361,7 +383,7 @@ class Trainer:
                     y = torch.arange(len(z)) % self.spec.num_classes
                 z = z.to(self.device)
                 y = y.to(self.device) if y is not None else None
-                return G(z, y).float().cpu()
+                return G(z, y).float().cpu().contiguous()
             finally:
                 G.train(was_training)
 
@@ -381,12 +403,12 @@ class Trainer:
         optimisers' states, the random generators, the data order, the fixed noise, the step
         count, time spent and the metric history. ``load_state_dict`` takes it back; a
         checkpoint (training/checkpoint.py) is this, written as one safetensors file."""
-        def module(m):
-            return {k: v.detach().cpu().clone() for k, v in m.state_dict().items()}
+        def module(m):  # contiguous: channels_last weights are saved in the usual layout
+            return {k: v.detach().cpu().contiguous().clone() for k, v in m.state_dict().items()}
 
         def optimizer(o):
             sd = o.state_dict()
-            state = {i: {k: (v.detach().cpu().clone() if torch.is_tensor(v) else v)
+            state = {i: {k: (v.detach().cpu().contiguous().clone() if torch.is_tensor(v) else v)
                          for k, v in entry.items()} for i, entry in sd["state"].items()}
             return {"state": state, "param_groups": copy.deepcopy(sd["param_groups"])}
 

@@ -47,7 +47,7 @@ NON_DEFAULTS = {
     "training.device": "cpu",
     "training.n_critic": 5,
     "training.ema": 0.0,
-    "training.amp": True,
+    "training.precision": "fp32",
     "training.threads": 3,
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
@@ -606,3 +606,10 @@ def test_save_returns_the_path_and_expands_home(tmp_path, monkeypatch):
     assert Path(written) == tmp_path / "exp.toml"
     assert (tmp_path / "exp.toml").is_file()
     assert ExperimentConfig.load("~/exp.toml") == ExperimentConfig()
+
+
+@pytest.mark.parametrize("old", ["true", "false"])
+def test_files_with_the_retired_amp_setting_still_load_as_automatic_precision(old):
+    cfg = ExperimentConfig.loads(f"[training]\namp = {old}\n")
+    assert cfg.training.precision == "auto"
+    assert "amp" not in cfg.to_dict()["training"]

@@ -1,0 +1,53 @@
+"""training/precision.py: which number format a run uses, chosen on any machine."""
+
+import pytest
+import torch
+
+from ganstudio.training import precision
+from ganstudio.training.precision import choose
+
+
+def test_fp32_is_plain_32_bit_everywhere():
+    for dev in ("cpu", "cuda", "mps"):
+        p = choose("fp32", dev, "dcgan", cpu_bf16=True, cuda_bf16=True)
+        assert p.dtype is None and not p.channels_last and not p.scaler and not p.tf32
+
+
+def test_auto_on_a_processor_uses_bf16_only_for_convolutions_and_only_when_native():
+    assert choose("auto", "cpu", "dcgan", cpu_bf16=True).dtype is torch.bfloat16
+    assert choose("auto", "cpu", "dcgan", cpu_bf16=True).channels_last
+    assert choose("auto", "cpu", "dcgan", cpu_bf16=False).dtype is None
+    assert choose("auto", "cpu", "mlp", cpu_bf16=True).dtype is None
+
+
+def test_graphics_cards_use_bf16_else_fp16_with_a_scaler_and_tf32():
+    p = choose("auto", "cuda", "dcgan", cuda_bf16=True)
+    assert (p.dtype, p.scaler, p.tf32, p.cudnn_benchmark) == (torch.bfloat16, False, True, True)
+    p = choose("auto", "cuda", "mlp", cuda_bf16=False)
+    assert (p.dtype, p.scaler, p.channels_last) == (torch.float16, True, False)
+    assert choose("auto", "mps", "dcgan").dtype is None  # not measured there yet
+    assert choose("fp16", "mps", "dcgan").scaler
+
+
+def test_unknown_setting_is_refused():
+    with pytest.raises(ValueError):
+        choose("fp8", "cpu", "dcgan")
+
+
+def test_cpuinfo_flags_are_read():
+    assert precision._flags_have_bf16("flags\t: fpu avx512f avx512_bf16 amx_tile\n")
+    assert not precision._flags_have_bf16("flags\t: fpu avx2 avx512f\n")
+
+
+def test_a_bf16_run_trains_saves_and_resumes(make_config, tmp_path):
+    from ganstudio.training import Trainer
+
+    cfg = make_config("digits", training__precision="bf16", training__steps=3)
+    t = Trainer(cfg)
+    assert t.precision.dtype is torch.bfloat16 and t.precision.channels_last
+    t.run(2)
+    path = t.save_checkpoint(tmp_path / "c.safetensors")
+    again = Trainer.from_checkpoint(path)
+    a, b = t.step(), again.step()
+    assert a["d_loss"] == b["d_loss"] and a["g_loss"] == b["g_loss"]
+    assert t.sample(n=4).is_contiguous()
