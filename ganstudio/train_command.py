@@ -202,6 +202,9 @@ def cmd_train(args) -> int:
         from ganstudio.training.checkpoint import load_checkpoint
 
         ckpt = load_checkpoint(resume)
+        if ckpt.generator_only:  # said before any data is read
+            raise UserError(f"{resume.name} holds only a generator (for exploring); it cannot "
+                            "continue training")
         cfg, name = ckpt.config, resume.stem
         for assignment in args.set or []:
             cfg.set_text(assignment)

@@ -63,7 +63,7 @@ class FileActions(QObject):
         self.recent_menu.setEnabled(bool(items))
 
     def open_path(self, path) -> None:
-        if str(path).endswith(".safetensors"):
+        if str(path).endswith((".safetensors", ".pth", ".pt")):  # .pth: training/foreign.py
             self.open_checkpoint(path)
         else:
             self.open_experiment(path)
@@ -170,7 +170,8 @@ class FileActions(QObject):
 
     def open_checkpoint_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", self.last_dir(),
-                                              "Checkpoints (*.safetensors);;All files (*)")
+                                              "Checkpoints (*.safetensors);;PyTorch DCGAN "
+                                              "generators (*.pth *.pt);;All files (*)")
         if path:
             self.open_checkpoint(path)
 

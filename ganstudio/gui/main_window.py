@@ -36,6 +36,8 @@ from ganstudio.gui.window_text import HELP_TEXT, about_text
 from ganstudio.presets import DEFAULT_PRESET, load_preset
 
 APP_NAME = "GAN Studio"
+# files a drop opens: checkpoints, generators from the PyTorch DCGAN example, experiments
+DROPPABLE = (".safetensors", ".pth", ".pt", ".toml")
 
 
 def app_settings() -> QSettings:
@@ -270,13 +272,13 @@ class MainWindow(QMainWindow):
     # --- drag and drop: checkpoints and experiment files ---------------------------------------
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if any(u.toLocalFile().endswith((".safetensors", ".toml")) for u in urls):
+        if any(u.toLocalFile().endswith(DROPPABLE) for u in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         for u in event.mimeData().urls():
             path = u.toLocalFile()
-            if path.endswith((".safetensors", ".toml")):
+            if path.endswith(DROPPABLE):
                 self.files.open_path(path)
                 event.acceptProposedAction()
                 return

@@ -179,6 +179,10 @@ def _metadata(trainer, info: dict) -> dict[str, str]:
 # --- loading -----------------------------------------------------------------------------------
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path).expanduser()
+    if path.suffix.lower() in (".pth", ".pt"):  # a generator from elsewhere (training/foreign)
+        from ganstudio.training.foreign import load_foreign
+
+        return load_foreign(path)
     if not path.is_file():
         raise CheckpointError(f"no such checkpoint: {path}")
     try:

@@ -218,3 +218,26 @@ def test_the_save_tab_writes_the_generator_as_onnx_in_the_background(explorer, q
     session = ort.InferenceSession(str(written), providers=["CPUExecutionProvider"])
     got = session.run(["samples"], {"noise": z.numpy(), "labels": y.numpy()})[0]
     assert np.abs(got - ref).max() < 1e-5
+
+
+def test_dropping_a_pytorch_dcgan_netg_opens_it_in_the_explorer(window, qtbot, tmp_path):
+    import torch
+
+    from tests.core.test_foreign import ExampleGenerator, trained_like
+
+    ref = trained_like(ExampleGenerator(nz=20, ngf=8, nc=3))
+    path = tmp_path / "netG.pth"
+    torch.save(ref.state_dict(), path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    window.dropEvent(QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    ex = window.explorer
+    qtbot.waitUntil(lambda: ex.ex is not None and ex.ex.checkpoint_path == path
+                    and ex.image.image() is not None and ex.renderer.idle, timeout=30_000)
+    assert window.view_tabs.currentWidget() is ex
+    assert "PyTorch DCGAN example" in ex.findChild(QLabel, "explorerTitle").text()
+    z = ex.ex.z[None]  # the point shown
+    with torch.no_grad():
+        assert torch.equal(ex.ex.G(z), ref(z[:, :, None, None]))
+    assert window.run_state != "paused"  # a generator alone: nothing to resume
