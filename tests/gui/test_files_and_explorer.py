@@ -191,18 +191,23 @@ def test_points_are_placed_by_clicking_the_preview(window, qtbot):
     np.testing.assert_allclose(window.config.data.points, [[-0.5, -0.5]])
 
 
-def test_the_data_panel_lists_each_skipped_file_with_its_reason(window, qtbot, tmp_path):
+def show_folder_with_bad_files(window, folder, good: int) -> None:
+    """A folder of ``good`` pictures and three bad files, chosen as the window's data."""
     from PIL import Image
 
     from tests.core.test_data_folder import write_bad_files
 
-    for i in range(3):
-        Image.new("RGB", (16, 16), (40 * i, 90, 200)).save(tmp_path / f"good{i}.png")
-    write_bad_files(tmp_path)
+    for i in range(good):
+        Image.new("RGB", (16, 16), (40 * i, 90, 200)).save(folder / f"good{i}.png")
+    write_bad_files(folder)
     cfg = window.config.copy()
-    cfg.data.source, cfg.data.root = "folder", str(tmp_path)
+    cfg.data.source, cfg.data.root = "folder", str(folder)
     cfg.model.family = "dcgan"
     window.set_config(cfg)
+
+
+def test_the_data_panel_lists_each_skipped_file_with_its_reason(window, qtbot, tmp_path):
+    show_folder_with_bad_files(window, tmp_path, good=3)
     button = window.dataset_panel.skipped_button
     qtbot.waitUntil(lambda: button.isVisibleTo(window), timeout=30_000)
     assert button.text() == "Show the 3 skipped files"
@@ -215,13 +220,7 @@ def test_the_data_panel_lists_each_skipped_file_with_its_reason(window, qtbot, t
 
 
 def test_a_folder_with_no_usable_picture_says_so_before_training(window, qtbot, tmp_path):
-    from tests.core.test_data_folder import write_bad_files
-
-    write_bad_files(tmp_path)
-    cfg = window.config.copy()
-    cfg.data.source, cfg.data.root = "folder", str(tmp_path)
-    cfg.model.family = "dcgan"
-    window.set_config(cfg)
+    show_folder_with_bad_files(window, tmp_path, good=0)
     info = window.dataset_panel.info
     qtbot.waitUntil(lambda: "could be read" in info.text(), timeout=30_000)
     assert "3 skipped" in info.text()
@@ -236,10 +235,15 @@ def test_the_explore_tab_opened_at_once_gets_the_demo_model_when_the_engine_is_t
     w = MainWindow()
     qtbot.addWidget(w)
     assert not w.engine_ready
+    opened = []
+    real_open = w.files.open_checkpoint
+    w.files.open_checkpoint = lambda *a, **k: (opened.append(a), real_open(*a, **k))
     w.view_tabs.setCurrentWidget(w.explorer)  # before the engine is there
+    w.view_tabs.setCurrentWidget(w.run_split)  # and again: the demo is still asked for once
+    w.view_tabs.setCurrentWidget(w.explorer)
     qtbot.waitUntil(lambda: w.explorer.ex is not None, timeout=60_000)
     assert w.view_tabs.currentWidget() is w.explorer
-    assert "demo" in w.explorer.ex.title.lower() or w.explorer.ex.demo
+    assert w.explorer.ex.demo and len(opened) == 1
 
 
 def test_two_windows_write_their_runs_into_different_folders(qtbot):
