@@ -127,13 +127,16 @@ def measure_paired(preset: str, pairs: int, segment: float, threads: int = 0) ->
     tw = TrainingWindow(preset, threads)
     tw.run_loop(2.0)
     session, trainer = tw.w.controller.session, tw.trainer
-    attached = (session.on_metrics, session.on_picture, session._picture_due)
+    attached = (session.on_metrics, session.on_status, session.on_picture,
+                session._picture_due)
 
     def attach(on: bool) -> None:  # plain attribute swaps: atomic for the training thread
         if on:
-            session.on_metrics, session.on_picture, session._picture_due = attached
+            (session.on_metrics, session.on_status, session.on_picture,
+             session._picture_due) = attached
         else:
             session.on_metrics = session.on_picture = lambda _: None
+            session.on_status = None  # the status bar's numbers come with each batch too
             session._picture_due = lambda now: False
 
     rates = {True: [], False: []}

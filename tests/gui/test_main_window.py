@@ -122,7 +122,7 @@ def test_picture_runs_update_the_sample_grid(window, qtbot):
 def test_metrics_reach_the_ui_in_batches_not_per_step(window, qtbot):
     use_config(window, qtbot, "ring")
     batches = []
-    window.controller.metrics.connect(batches.append)
+    window.controller.metrics.connect(lambda records, status: batches.append(records))
     window.train_button.click()
     qtbot.waitUntil(lambda: window.run_state == "running", timeout=20_000)
     batches.clear()

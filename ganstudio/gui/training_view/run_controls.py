@@ -165,9 +165,9 @@ class RunControls(QObject):
         self.message.setText(f"{info['data']}  ·  on the {info['device']}")
         self._show_status()
 
-    def _metrics(self, records: list) -> None:
+    def _metrics(self, records: list, status: RunStatus) -> None:
         self.view.plots.append(records)
-        self.status = self.status.replace(step=int(records[-1]["step"]))
+        self._status(status)
 
     def _status(self, status: RunStatus) -> None:
         self.status = status

@@ -50,8 +50,10 @@ class TrainingController(QObject):
     loading = Signal(int, int, str)
     # (trainer facts) once the run is built: parameter counts, descriptions, history so far
     ready = Signal(dict)
-    metrics = Signal(list)  # a batch of per-step records
-    status = Signal(object)  # a RunStatus: step, budget, time, steps/s, time left
+    # a batch of per-step records with the RunStatus after them (one signal: every signal wakes
+    # the UI thread, and each wake-up costs training time on two cores)
+    metrics = Signal(list, object)
+    status = Signal(object)  # a RunStatus on its own (a state change): step, time, steps/s
     picture = Signal(object)  # numpy sample grid or visuals.PlaneView
     state = Signal(str, str)  # (state, message)
     failed = Signal(str)  # the run could not start: plain words
@@ -110,10 +112,18 @@ class TrainingController(QObject):
                              steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
                              elapsed=trainer.elapsed, target=trainer.config.training.steps,
                              ema=trainer.ema is not None))
+        batch: list = []
+
+        def status(st) -> None:  # the session tells the status right after each batch
+            if batch:
+                self.metrics.emit(batch.pop(), st)
+            else:
+                self.status.emit(st)
+
         session = TrainingSession(
-            trainer, on_metrics=self.metrics.emit, on_picture=self.picture.emit,
+            trainer, on_metrics=batch.append, on_picture=self.picture.emit,
             on_state=lambda state, message: self.state.emit(str(state), message),
-            on_status=self.status.emit, start_paused=paused, metrics_interval=METRICS_INTERVAL,
+            on_status=status, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
             plane_layers=self._plane_layers, pictures=self._pictures, autosave=autosave,
