@@ -204,6 +204,14 @@ class TrainingConfig:
                             "16-bit is up to twice as fast where the chip computes it natively; "
                             "32-bit repeats a run exactly.", choices=catalog.PRECISIONS,
                             advanced=True)
+    quality_every: int = option(250, "Measure quality every", "Steps between live quality "
+                                "measurements (clusters found, distance to the real pictures) "
+                                "and health checks; measured less often when it would take "
+                                "more than 4% of the time (0 = off).", minimum=0,
+                                maximum=1_000_000, advanced=True)
+    stop_when_flat: bool = option(False, "Stop when no longer improving", "End the run when "
+                                  "its quality has not improved for a long stretch (the "
+                                  "'No longer improving' notice).")
     sample_every: int = option(500, "Save samples every", "Steps between saved sample pictures "
                                "(command line; 0 = only at the end).", minimum=0, advanced=True)
     checkpoint_every: int = option(0, "Save checkpoint every", "Steps between saved checkpoints "

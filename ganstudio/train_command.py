@@ -62,18 +62,24 @@ class _Progress:
 
 
 class _MetricsLog:
-    """metrics.csv: one line per step, so a run can be plotted with any tool. Written out at
-    least once a second (a killed run loses at most that); a resumed run first drops the lines
-    past the step it resumes from, so every step appears once."""
+    """metrics.csv: one line per step, so a run can be plotted with any tool, with the live
+    quality measurements in ``q_<key>`` columns on the steps they were taken (blank elsewhere).
+    Written out at least once a second (a killed run loses at most that); a resumed run first
+    drops the lines past the step it resumes from, so every step appears once."""
 
     FLUSH_SECONDS = 1.0
+    QUALITY_PREFIX = "q_"
 
-    def __init__(self, path: Path, resume_step: int | None):
+    def __init__(self, path: Path, resume_step: int | None, quality_keys=()):
         from ganstudio.training.history import METRICS
 
-        self.names = METRICS
+        self.names = list(METRICS) + [self.QUALITY_PREFIX + k for k in quality_keys]
         if resume_step is not None and path.exists():
             _keep_rows_up_to(path, resume_step)
+            with open(path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), None)
+            if header:  # keep the columns the file has (a run begun by an older version)
+                self.names = header
             self.file = open(path, "a", newline="", encoding="utf-8")
             self.writer = csv.writer(self.file)
         else:
@@ -81,15 +87,36 @@ class _MetricsLog:
             self.writer = csv.writer(self.file)
             self.writer.writerow(self.names)
         self.last_flush = time.monotonic()
+        # the newest row waits for its step's quality measurement (taken right after the step)
+        self.pending: dict | None = None
+
+    def _write(self, row: dict) -> None:
+        cells = []
+        for k in self.names:
+            v = row.get(k)
+            cells.append("" if v is None else f"{v:.6g}")
+        self.writer.writerow(cells)
 
     def __call__(self, record: dict) -> None:
-        self.writer.writerow([f"{record.get(k, float('nan')):.6g}" for k in self.names])
+        if self.pending is not None:
+            self._write(self.pending)
+        self.pending = dict(record)
         now = time.monotonic()
         if now - self.last_flush >= self.FLUSH_SECONDS:
             self.file.flush()
             self.last_flush = now
 
+    def quality(self, point) -> None:
+        row = {self.QUALITY_PREFIX + k: v for k, v in point.values.items()}
+        if self.pending is not None and int(self.pending["step"]) == point.step:
+            self.pending.update(row)
+        else:  # measured at a step already written (a resumed run's first)
+            self._write({"step": point.step, **row})
+
     def close(self) -> None:
+        if self.pending is not None:
+            self._write(self.pending)
+            self.pending = None
         self.file.close()
 
 
@@ -124,17 +151,28 @@ def _save_samples(trainer, path: Path) -> Path:
 
 
 def _quality_line(trainer) -> str | None:
-    """For the 2-D mixtures: modes reached and share of good samples (VEEGAN/PacGAN protocol)."""
-    means = getattr(trainer.source, "means", None)
-    if means is None:
+    """The run's last live quality measurement in words (for the 2-D mixtures the VEEGAN /
+    PacGAN protocol: clusters found and the share of samples on target)."""
+    from ganstudio.training.quality import point_text
+
+    if not trainer.quality_history:
         return None
-    import torch
+    point = trainer.quality_history[-1]
+    judge = trainer.live_quality()
+    return f"at step {point.step:,}: {point_text(point, judge.measures if judge else ())}"
 
-    from ganstudio.metrics import EVAL_SAMPLES, mode_coverage
 
-    z = torch.randn(EVAL_SAMPLES, trainer.spec.latent_dim,
-                    generator=torch.Generator().manual_seed(12345))
-    return mode_coverage(trainer.sample(z), means, trainer.source.std).summary()
+def _measure_last_step(trainer, judge) -> None:
+    """A last live measurement at the final step (the checkpoint and the summary line hold it),
+    unless one was just taken."""
+    history = trainer.quality_history
+    if judge is None or not trainer.steps_done or (history and
+                                                   history[-1].step == trainer.steps_done):
+        return
+    point = judge.measure()
+    history.append(point)
+    for cb in list(trainer.quality_callbacks):
+        cb(point)
 
 
 def _resume_target(value: str) -> Path:
@@ -248,7 +286,9 @@ def cmd_train(args) -> int:
     ckpt_path = out / "checkpoint.safetensors"
     t = cfg.training
     bar = _Progress(trainer, args.quiet)
-    log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None)
+    judge = trainer.live_quality()
+    log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None,
+                      [m.key for m in judge.measures] if judge else ())
     autosaver = Autosaver(out, t.autosave_minutes, title=name)
     mark_run(out, "running", title=name, step=trainer.steps_done)
 
@@ -264,10 +304,17 @@ def cmd_train(args) -> int:
         if error:
             bar.bar.write(error, file=sys.stderr)
 
+    def alarmed(alarm) -> None:
+        bar.bar.write(f"{'Notice' if alarm.severity == 'notice' else 'Alarm'}: {alarm.text()}",
+                      file=sys.stderr)
+
     trainer.callbacks += [bar, log, periodic]
+    trainer.quality_callbacks.append(log.quality)
+    trainer.alarm_callbacks.append(alarmed)
     handlers = _stop_on_signals(trainer)
     try:
         state = trainer.run(autosave=autosaver, on_autosave=autosaved)
+        _measure_last_step(trainer, judge)
     finally:
         _restore_signals(handlers)
         bar.close()

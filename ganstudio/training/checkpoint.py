@@ -25,7 +25,9 @@ import ganstudio
 from ganstudio.errors import UserError
 from ganstudio.config import ConfigError, ExperimentConfig, atomic_write_bytes
 from ganstudio.models import ModelSpec, build_models
+from ganstudio.training.health import Alarm
 from ganstudio.training.history import History
+from ganstudio.training.quality import quality_arrays, quality_points
 
 FORMAT = "ganstudio-checkpoint"
 FORMAT_VERSION = 1
@@ -65,6 +67,15 @@ class Checkpoint:
     def history(self) -> History:
         arrays = {k: v.numpy() for k, v in self.section("history").items()}
         return History.from_arrays(arrays) if arrays else History()
+
+    def quality(self) -> list:
+        """The live quality measurements of the run (training/quality.py QualityPoints)."""
+        return quality_points({k: v.numpy() for k, v in self.section("quality").items()})
+
+    def alarms(self) -> list:
+        """The health alarms the run raised (training/health.py Alarms)."""
+        return [Alarm.from_json(a) for a in self.info.get("alarms") or []
+                if isinstance(a, dict)]
 
     def describe(self) -> str:
         return (f"{self.spec.describe()}; trained {self.steps_done:,} steps "
@@ -135,6 +146,7 @@ def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = 
         if state["fixed_y"] is not None:
             tensors["fixed.y"] = state["fixed_y"].contiguous()
         _put_history(tensors, state["history"])
+        _put_quality(tensors, info, state["quality"], state["alarms"])
         meta = _metadata(trainer, info)  # under the lock: the config of the same moment
     return atomic_write_bytes(path, st_save(tensors, metadata=meta))
 
@@ -149,6 +161,12 @@ def _put_history(tensors: dict, arrays: dict) -> None:
         tensors[f"history.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
 
 
+def _put_quality(tensors: dict, info: dict, arrays: dict, alarms: list) -> None:
+    for k, v in arrays.items():
+        tensors[f"quality.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
+    info["alarms"] = alarms
+
+
 def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
     tensors: dict[str, torch.Tensor] = {}
     with trainer.lock:
@@ -157,6 +175,8 @@ def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
         _put_history(tensors, trainer.history.to_arrays())
         info = {"steps_done": trainer.steps_done, "elapsed": trainer.elapsed,
                 "generator_only": True, "demo": demo}
+        _put_quality(tensors, info, quality_arrays(trainer.quality_history),
+                     [a.to_json() for a in trainer.alarms])
         meta = _metadata(trainer, info)
         if title:
             meta["title"] = title
@@ -245,7 +265,9 @@ def trainer_state(ckpt: Checkpoint) -> dict:
         state.update(rng=ckpt.tensors["rng.train"], data=data_state,
                      fixed_z=ckpt.tensors["fixed.z"], fixed_y=ckpt.tensors.get("fixed.y"),
                      steps_done=ckpt.steps_done, elapsed=float(info.get("elapsed", 0.0)),
-                     history={k: v.numpy() for k, v in ckpt.section("history").items()})
+                     history={k: v.numpy() for k, v in ckpt.section("history").items()},
+                     quality={k: v.numpy() for k, v in ckpt.section("quality").items()},
+                     alarms=list(info.get("alarms") or []))
     except KeyError as e:
         raise CheckpointError(f"{ckpt.path.name}: part of the run is missing ({e}): damaged "
                               "file?") from None

@@ -58,7 +58,9 @@ class TrainingSession:
                  start_paused: bool = False, picture_ack: bool = False,
                  plane_layers: dict | None = None, pictures: bool = True,
                  until: int | None = None, autosave=None,
-                 on_autosave: Callable[[Any, str], None] = lambda path, error: None):
+                 on_autosave: Callable[[Any, str], None] = lambda path, error: None,
+                 on_quality: Callable[[Any], None] = lambda point: None,
+                 on_health: Callable[[list, list], None] = lambda active, new: None):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
@@ -67,6 +69,12 @@ class TrainingSession:
         self.until = until
         self.autosave = autosave  # a training.autosave.Autosaver, or None
         self.on_autosave = on_autosave
+        self.on_quality = on_quality
+        self.on_health = on_health
+        self.judge = None  # training/quality.py LiveQuality, set up when the loop starts
+        self.health = None  # training/health.py HealthMonitor
+        self.quality_error = ""  # why live quality was switched off, if it was
+        self._flat_stop = False
         self._rate = RateMeter()
         self.status = RunStatus(state=RunState.READY, step=trainer.steps_done,
                                 target=trainer.config.training.steps, elapsed=trainer.elapsed)
@@ -187,6 +195,8 @@ class TrainingSession:
             self.on_metrics(records)
             if self.on_status is not None:
                 self._publish_status()
+            if self.health is not None:
+                self._health_news(self.health.observe(records))
         self._last_flush = now
 
     def render_picture(self) -> None:
@@ -214,6 +224,53 @@ class TrainingSession:
         if self.picture_ack and not self._shown.is_set():
             interval = max(interval, ACK_TIMEOUT)
         return now - self._last_picture >= interval
+
+    # --- live quality and health -------------------------------------------------------------
+    def _start_watching(self) -> None:
+        from ganstudio.training.health import monitor_for
+
+        tr = self.trainer
+        self.judge = tr.live_quality()
+        if self.judge is None:
+            return
+        self.health = monitor_for(tr, self.judge.measures)
+        # a resumed run: its measurements so far, without raising their alarms again
+        for point in tr.quality_history:
+            self.health.observe_quality(point)
+        self.health.raised = list(tr.alarms)
+        if tr.quality_history:
+            self.judge.last_step = tr.quality_history[-1].step
+
+    def measure_quality(self) -> None:
+        """Measure the generator now (in this thread, between steps) and check its health."""
+        tr = self.trainer
+        try:
+            point = self.judge.measure()
+        except Exception as e:  # a measurement must never cost the run: switch it off
+            if self.until is not None:
+                raise
+            self.quality_error = f"Live quality was switched off after an error: {e}"
+            self.judge = None
+            return
+        tr.quality_history.append(point)
+        for cb in list(tr.quality_callbacks):
+            cb(point)
+        self.on_quality(point)
+        self._health_news(self.health.observe_quality(point))
+
+    def _health_news(self, new: list) -> None:
+        active = list(self.health.active.values())
+        if not new and active == getattr(self, "_active_shown", []):
+            return
+        self._active_shown = active
+        tr = self.trainer
+        for alarm in new:
+            tr.alarms.append(alarm)
+            for cb in list(tr.alarm_callbacks):
+                cb(alarm)
+            if alarm.kind == "flat" and tr.config.training.stop_when_flat:
+                self._flat_stop = True
+        self.on_health(active, new)
 
     def _take_step_token(self) -> bool:
         with self._lock:
@@ -245,6 +302,7 @@ class TrainingSession:
             self._set_state(RunState.FINISHED)
             return self.state
         self.tuner = thread_policy(tr.config.training.threads)
+        self._start_watching()
         try:
             if self._pictures_on:
                 self.render_picture()
@@ -285,6 +343,20 @@ class TrainingSession:
                     continue
                 if self.autosave is not None and self.autosave.due():
                     self.save_autosave()
+                if self.judge is not None and self.judge.due():
+                    self.measure_quality()
+                    if self._flat_stop:
+                        self._flat_stop = False
+                        self._flush()
+                        self.budget_reached = True
+                        message = (f"Finished at step {tr.steps_done:,}: no longer improving "
+                                   "(training.stop_when_flat).")
+                        if self.until is not None:
+                            self.serve_calls()
+                            self._set_state(RunState.FINISHED, message)
+                            return self.state
+                        self._set_state(RunState.FINISHED, message)
+                        continue
                 now = time.monotonic()
                 if stepping or now - self._last_flush >= self.metrics_interval:
                     self._flush()

@@ -25,7 +25,9 @@ from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
 from ganstudio.training.device import resolve_device
+from ganstudio.training.health import Alarm
 from ganstudio.training.history import History
+from ganstudio.training.quality import quality_arrays, quality_points
 from ganstudio.training.run_state import RunState
 
 FIXED_SAMPLES = 64  # the fixed noise behind sample grids, so progress is seen on the same faces
@@ -119,6 +121,13 @@ class Trainer:
         self.elapsed = 0.0  # seconds spent in steps, over all sessions of this run
         self.history = History()
         self.callbacks: list[Callback] = []
+        # live quality (training/quality.py) and health alarms (training/health.py): kept
+        # here so checkpoints hold them; the session measures and raises them
+        self.quality_history: list = []  # QualityPoints, oldest first
+        self.alarms: list = []  # every health Alarm raised in this run
+        self.quality_callbacks: list[Callable] = []  # fn(QualityPoint)
+        self.alarm_callbacks: list[Callable] = []  # fn(Alarm)
+        self._live_quality = None
         self.state = RunState.READY  # set by the session that runs it
         self.message = ""
         # held during a step, so another thread can copy the weights between steps
@@ -397,6 +406,18 @@ class Trainer:
             G = copy.deepcopy(self.sampling_generator(use_ema)).cpu().eval()
         return G.requires_grad_(False)
 
+    def live_quality(self):
+        """What measures this run's quality while it trains (training/quality.py), made once;
+        None when training.quality_every is 0."""
+        every = self.config.training.quality_every
+        if not every:
+            return None
+        if self._live_quality is None or self._live_quality.every != every:
+            from ganstudio.training.quality import LiveQuality
+
+            self._live_quality = LiveQuality(self, every)
+        return self._live_quality
+
     # --- state -----------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything needed to continue this run exactly: CPU copies of the networks, the
@@ -422,6 +443,8 @@ class Trainer:
                 "fixed_y": None if self.fixed_y is None else self.fixed_y.clone(),
                 "steps_done": self.steps_done, "elapsed": self.elapsed,
                 "history": self.history.to_arrays(),
+                "quality": quality_arrays(self.quality_history),
+                "alarms": [a.to_json() for a in self.alarms],
             }
 
     def load_state_dict(self, state: dict) -> None:
@@ -468,6 +491,10 @@ class Trainer:
             arrays = state.get("history") or {}
             self.history = History.from_arrays(arrays) if arrays else History()
             self.history.truncate(self.steps_done)
+            self.quality_history = [p for p in quality_points(state.get("quality") or {})
+                                    if p.step <= self.steps_done]
+            self.alarms = [Alarm.from_json(a) for a in state.get("alarms") or []
+                           if a.get("step", 0) <= self.steps_done]
             target = self.config.training.steps
             self.state = RunState.FINISHED if target and self.steps_done >= target \
                 else RunState.READY

@@ -1,0 +1,288 @@
+"""Health alarms: what can go wrong with a GAN, said in plain words with what to try.
+
+Fed the per-step records (losses, D's verdicts, gradient sizes) and the live quality points
+(training/quality.py), a ``HealthMonitor`` raises four alarms:
+
+- ``collapse``: the generator makes too few kinds of samples (clusters lost or never found,
+  classes missing, samples far less varied than the real data);
+- ``d_winning``: the discriminator tells real from generated almost perfectly for a long
+  stretch (D(x) near 1, D(G(z)) near 0), so the generator gets little to learn from;
+- ``unstable``: the losses swing far wider than they did earlier in the run (oscillation or
+  blow-up; NaN is handled by the trainer, which pauses on it);
+- ``flat``: the headline quality number has not improved for a long stretch (a notice, not a
+  failure: it may be as good as it gets; ``training.stop_when_flat`` ends the run there).
+
+Every threshold asks for the condition to last (several measurements or hundreds of steps) and
+waits out the start of a run, where a GAN legitimately looks bad: a false alarm costs a user's
+trust more than a late one. They were checked on runs made to fail each way and on every preset
+as shipped (tests/core/test_health.py, benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+WINDOW = 200  # steps of D's verdicts and losses looked at together
+WARMUP_STEPS = 1000  # no quality alarm before this step (nor before WARMUP_SHARE of the budget)
+WARMUP_SHARE = 0.15
+COLLAPSE_MEASUREMENTS = 3  # a quality alarm needs this many measurements in a row
+DIVERSITY_FLOOR = 0.35  # samples this much less varied than the real data: collapsed
+D_WIN_WINDOWS = 2  # consecutive windows of D winning before the alarm
+UNSTABLE_FACTOR = 8.0  # loss swing this many times wider than the reference stretch
+UNSTABLE_MIN_SWING = 0.5
+FLAT_MEASUREMENTS = 8  # no better value in this many measurements...
+FLAT_SHARE = 0.4  # ...spanning at least this share of the steps done
+FLAT_TOLERANCE = 0.02  # "better" means better by 2% of the value (1 point for percentages)
+
+# D's verdicts that mean "it wins": probability losses, then least squares' 1/0 targets
+D_WIN = {"probability": (0.95, 0.05), "targets": (0.9, 0.1)}
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: str  # collapse, d_winning, unstable, flat
+    step: int  # where it was first seen
+    title: str  # a few words, for the banner
+    message: str  # what is happening, measured
+    advice: str  # what to try
+    severity: str = "warning"  # or "notice" (flat)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Alarm":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+    def text(self) -> str:
+        return f"{self.title} (step {self.step:,}): {self.message} {self.advice}"
+
+
+class HealthMonitor:
+    """Watches one run. ``observe(records)`` and ``observe_quality(point)`` return the alarms
+    that start now; ``active`` holds those still true, ``raised`` every alarm of the run."""
+
+    def __init__(self, *, loss_scale: str | None, measures, budget: int = 0,
+                 total_modes: int | None = None, total_classes: int | None = None):
+        self.loss_scale = loss_scale  # "probability", "targets" or None (no D-winning alarm)
+        self.measures = {m.key: m for m in measures}
+        self.budget = budget
+        self.total_modes = total_modes
+        self.total_classes = total_classes
+        self.step = 0
+        self._d_real: deque = deque(maxlen=WINDOW)
+        self._d_fake: deque = deque(maxlen=WINDOW)
+        self._d_loss: deque = deque(maxlen=WINDOW)
+        self._g_loss: deque = deque(maxlen=WINDOW)
+        self._g_grad: deque = deque(maxlen=WINDOW)
+        self._since_window = 0
+        self._d_win_windows = 0
+        self._unstable_windows = 0
+        self._reference: tuple[float, float] | None = None  # loss swings of an early stretch
+        self._early_g_grad: float | None = None
+        self.quality: list = []  # QualityPoints
+        self.active: dict[str, Alarm] = {}
+        self.raised: list[Alarm] = []
+
+    # --- feeding -------------------------------------------------------------------------------
+    def observe(self, records: list[dict]) -> list[Alarm]:
+        new: list[Alarm] = []
+        for r in records:
+            self.step = int(r.get("step", self.step + 1))
+            self._d_real.append(r.get("d_real", math.nan))
+            self._d_fake.append(r.get("d_fake", math.nan))
+            self._d_loss.append(r.get("d_loss", math.nan))
+            self._g_loss.append(r.get("g_loss", math.nan))
+            self._g_grad.append(r.get("g_grad_norm", math.nan))
+            self._since_window += 1
+            if self._since_window >= WINDOW and len(self._d_real) == WINDOW:
+                self._since_window = 0
+                new += self._check_window()
+        return new
+
+    def observe_quality(self, point) -> list[Alarm]:
+        self.quality.append(point)
+        self.step = max(self.step, point.step)
+        new = []
+        new += self._check_collapse()
+        new += self._check_flat()
+        return new
+
+    # --- raising and clearing ------------------------------------------------------------------
+    def _raise(self, alarm: Alarm) -> list[Alarm]:
+        if alarm.kind in self.active:
+            return []
+        self.active[alarm.kind] = alarm
+        self.raised.append(alarm)
+        return [alarm]
+
+    def _clear(self, kind: str) -> None:
+        self.active.pop(kind, None)
+
+    def _warm(self, step: int) -> bool:
+        return step >= max(WARMUP_STEPS, WARMUP_SHARE * self.budget)
+
+    # --- the losses and D's verdicts -----------------------------------------------------------
+    def _check_window(self) -> list[Alarm]:
+        out: list[Alarm] = []
+        d_real, d_fake = np.array(self._d_real), np.array(self._d_fake)
+        g_grad = float(np.nanmedian(np.array(self._g_grad))) if self._g_grad else math.nan
+        if self._early_g_grad is None and self.step >= 2 * WINDOW:
+            self._early_g_grad = g_grad
+        if self.loss_scale in D_WIN and self.step >= 2 * WINDOW:
+            hi, lo = D_WIN[self.loss_scale]
+            winning = np.nanmedian(d_real) > hi and np.nanmedian(d_fake) < lo
+            self._d_win_windows = self._d_win_windows + 1 if winning else 0
+            if self._d_win_windows >= D_WIN_WINDOWS:
+                grad = ""
+                if self._early_g_grad and math.isfinite(g_grad) and self._early_g_grad > 0:
+                    grad = (f" The generator's gradients are {g_grad / self._early_g_grad:.0%} "
+                            "of their size early in the run.")
+                out += self._raise(Alarm(
+                    "d_winning", self.step - (D_WIN_WINDOWS * WINDOW) + 1,
+                    "The discriminator is winning",
+                    f"For {self._d_win_windows * WINDOW:,} steps it has rated real samples "
+                    f"{np.nanmedian(d_real):.2f} and generated ones {np.nanmedian(d_fake):.2f} "
+                    f"(1 = real, 0 = generated), so the generator learns little.{grad}",
+                    "Try a lower discriminator learning rate, one discriminator step per "
+                    "generator step, label smoothing, instance noise or an R1 penalty."))
+            elif not winning:
+                self._clear("d_winning")
+        swing = _swing(self._d_loss) + _swing(self._g_loss)
+        if self._reference is None:
+            if self.step >= 3 * WINDOW and math.isfinite(swing):
+                # the reference stretch: once the first steps' fast changes are over
+                self._reference = (swing, self.step)
+        elif math.isfinite(swing):
+            ref = max(self._reference[0], UNSTABLE_MIN_SWING)
+            wild = swing > UNSTABLE_FACTOR * ref
+            self._unstable_windows = self._unstable_windows + 1 if wild else 0
+            if self._unstable_windows >= 2:
+                out += self._raise(Alarm(
+                    "unstable", self.step - 2 * WINDOW + 1, "Training is unstable",
+                    f"The losses now swing {swing / ref:.0f} times wider than around step "
+                    f"{self._reference[1]:,}: the two networks are oscillating or blowing up.",
+                    "Try lower learning rates (or a lower generator rate than the "
+                    "discriminator's), spectral normalisation, a gradient penalty or R1."))
+            elif not wild:
+                self._clear("unstable")
+        return out
+
+    # --- quality -------------------------------------------------------------------------------
+    def _last(self, key: str, n: int) -> list[float] | None:
+        values = [p.values.get(key, math.nan) for p in self.quality[-n:]]
+        if len(values) < n or not all(math.isfinite(v) for v in values):
+            return None
+        return values
+
+    def _check_collapse(self) -> list[Alarm]:
+        point = self.quality[-1]
+        if not self._warm(point.step):
+            return []
+        n = COLLAPSE_MEASUREMENTS
+        first = self.quality[-n].step if len(self.quality) >= n else point.step
+        reasons = []
+        modes = self._last("modes", n)
+        if modes is not None and self.total_modes:
+            best = max(p.values.get("modes", 0) for p in self.quality)
+            if max(modes) <= self.total_modes // 2:
+                reasons.append(f"only {int(modes[-1])} of the {self.total_modes} clusters have "
+                               "samples")
+            elif best - max(modes) >= max(2, self.total_modes // 4):
+                reasons.append(f"it has lost clusters: {int(modes[-1])} of "
+                               f"{self.total_modes} now, {int(best)} at best")
+        classes = self._last("classes", n)
+        if classes is not None and self.total_classes:
+            if max(classes) <= self.total_classes // 2:
+                reasons.append(f"only {int(classes[-1])} of the {self.total_classes} classes "
+                               "appear among its samples")
+        div = self._last("diversity", n)
+        if div is not None and max(div) < DIVERSITY_FLOOR:
+            space = self.measures["diversity"].space if "diversity" in self.measures else ""
+            reasons.append(f"its samples vary {div[-1]:.0%} as much as the real data's "
+                           f"(measured in {space})")
+        if not reasons:
+            self._clear("collapse")
+            return []
+        return self._raise(Alarm(
+            "collapse", first, "Mode collapse",
+            "The generator makes too few kinds of samples: " + "; ".join(reasons) + ".",
+            "Try a lower learning rate, a larger batch, more latent dimensions, EMA, R1 or a "
+            "gradient penalty, or DiffAugment for a small data set."))
+
+    def _check_flat(self) -> list[Alarm]:
+        key = _headline(self.measures)
+        if key is None or len(self.quality) < FLAT_MEASUREMENTS + 1:
+            return []
+        m = self.measures[key]
+        values = [p.values.get(key, math.nan) for p in self.quality]
+        steps = [p.step for p in self.quality]
+        if not all(math.isfinite(v) for v in values[-FLAT_MEASUREMENTS - 1:]):
+            return []
+        sign = 1.0 if m.better == "higher" else -1.0
+        best_i = 0
+        for i, v in enumerate(values):
+            if sign * (v - values[best_i]) > _tolerance(key, values[best_i]):
+                best_i = i
+        since = len(values) - 1 - best_i
+        span = steps[-1] - steps[best_i]
+        if since >= FLAT_MEASUREMENTS and span >= FLAT_SHARE * steps[-1] and \
+                self._warm(steps[-1]):
+            return self._raise(Alarm(
+                "flat", steps[best_i], "No longer improving",
+                f"{m.title[0].upper()}{m.title[1:]} has not improved since step "
+                f"{steps[best_i]:,} ({_fmt(values[best_i])}; now {_fmt(values[-1])}), over "
+                f"{since} measurements.",
+                "It may be as good as this setup gets: stop here, or try a lower learning "
+                "rate, a bigger model or a different loss.", severity="notice"))
+        if since < FLAT_MEASUREMENTS:
+            self._clear("flat")
+        return []
+
+    # --- state (kept in checkpoints) -----------------------------------------------------------
+    def state(self) -> list[dict]:
+        return [a.to_json() for a in self.raised]
+
+
+def _headline(measures: dict) -> str | None:
+    for k in ("hq", "classifier_fd", "density_js", "diversity"):
+        if k in measures:
+            return k
+    return None
+
+
+def _tolerance(key: str, best: float) -> float:
+    if key in ("hq", "label_accuracy"):  # percentages: one point
+        return 1.0
+    return FLAT_TOLERANCE * abs(best)
+
+
+def _swing(values) -> float:
+    """The spread of a window of losses: its 5th to 95th percentile."""
+    a = np.array(values, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) < 10:
+        return math.nan
+    lo, hi = np.percentile(a, [5, 95])
+    return float(hi - lo)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def monitor_for(trainer, measures) -> HealthMonitor:
+    """A monitor set up for this trainer's loss, data and budget."""
+    from ganstudio import objectives
+
+    scale = objectives.loss(trainer.config.loss.name).scale
+    loss_scale = {objectives.PROBABILITY: "probability",
+                  objectives.TARGETS: "targets"}.get(scale)
+    totals = {m.key: m.total for m in measures}
+    return HealthMonitor(loss_scale=loss_scale, measures=measures,
+                         budget=trainer.config.training.steps,
+                         total_modes=totals.get("modes"), total_classes=totals.get("classes"))
