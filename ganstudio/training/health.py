@@ -34,6 +34,7 @@ DIVERSITY_FLOOR = 0.35  # samples this much less varied than the real data: coll
 D_WIN_WINDOWS = 2  # consecutive windows of D winning before the alarm
 UNSTABLE_FACTOR = 8.0  # loss swing this many times wider than the reference stretch
 UNSTABLE_MIN_SWING = 0.5
+BLOWN_MIN_SHIFT = 5.0  # a loss's median this far from its reference (nats, for BCE): blown up
 FLAT_MEASUREMENTS = 8  # no better value in this many measurements...
 FLAT_SHARE = 0.4  # ...spanning at least this share of the steps done
 FLAT_TOLERANCE = 0.02  # "better" means better by 2% of the value (1 point for percentages)
@@ -82,7 +83,7 @@ class HealthMonitor:
         self._since_window = 0
         self._d_win_windows = 0
         self._unstable_windows = 0
-        self._reference: tuple[float, float] | None = None  # loss swings of an early stretch
+        self._reference: tuple | None = None  # (swing, step, levels) of an early stretch
         self._early_g_grad: float | None = None
         self.quality: list = []  # QualityPoints
         self.active: dict[str, Alarm] = {}
@@ -130,12 +131,14 @@ class HealthMonitor:
     def _check_window(self) -> list[Alarm]:
         out: list[Alarm] = []
         d_real, d_fake = np.array(self._d_real), np.array(self._d_fake)
-        g_grad = float(np.nanmedian(np.array(self._g_grad))) if self._g_grad else math.nan
+        grads = np.array(self._g_grad, dtype=float)
+        g_grad = float(np.median(grads[np.isfinite(grads)])) if np.isfinite(grads).any() \
+            else math.nan
         if self._early_g_grad is None and self.step >= 2 * WINDOW:
             self._early_g_grad = g_grad
         if self.loss_scale in D_WIN and self.step >= 2 * WINDOW:
             hi, lo = D_WIN[self.loss_scale]
-            winning = np.nanmedian(d_real) > hi and np.nanmedian(d_fake) < lo
+            winning = bool(_median(d_real) > hi and _median(d_fake) < lo)
             self._d_win_windows = self._d_win_windows + 1 if winning else 0
             if self._d_win_windows >= D_WIN_WINDOWS:
                 grad = ""
@@ -146,29 +149,37 @@ class HealthMonitor:
                     "d_winning", self.step - (D_WIN_WINDOWS * WINDOW) + 1,
                     "The discriminator is winning",
                     f"For {self._d_win_windows * WINDOW:,} steps it has rated real samples "
-                    f"{np.nanmedian(d_real):.2f} and generated ones {np.nanmedian(d_fake):.2f} "
+                    f"{_median(d_real):.2f} and generated ones {_median(d_fake):.2f} "
                     f"(1 = real, 0 = generated), so the generator learns little.{grad}",
                     "Try a lower discriminator learning rate, one discriminator step per "
                     "generator step, label smoothing, instance noise or an R1 penalty."))
             elif not winning:
                 self._clear("d_winning")
         swing = _swing(self._d_loss) + _swing(self._g_loss)
+        level = (_median(np.array(self._d_loss, dtype=float)),
+                 _median(np.array(self._g_loss, dtype=float)))
         if self._reference is None:
             if self.step >= 3 * WINDOW and math.isfinite(swing):
                 # the reference stretch: once the first steps' fast changes are over
-                self._reference = (swing, self.step)
+                self._reference = (swing, self.step, level)
         elif math.isfinite(swing):
-            ref = max(self._reference[0], UNSTABLE_MIN_SWING)
+            ref_swing, ref_step, ref_level = self._reference
+            ref = max(ref_swing, UNSTABLE_MIN_SWING)
+            shift = max(abs(level[0] - ref_level[0]), abs(level[1] - ref_level[1]))
             wild = swing > UNSTABLE_FACTOR * ref
-            self._unstable_windows = self._unstable_windows + 1 if wild else 0
+            blown = shift > max(UNSTABLE_FACTOR * ref, BLOWN_MIN_SHIFT)
+            self._unstable_windows = self._unstable_windows + 1 if (wild or blown) else 0
             if self._unstable_windows >= 2:
+                what = (f"The losses now swing {swing / ref:.0f} times wider than around step "
+                        f"{ref_step:,}: the two networks are oscillating." if wild else
+                        f"The losses have moved far from where they were around step "
+                        f"{ref_step:,} (D {ref_level[0]:.2f} -> {level[0]:.2f}, G "
+                        f"{ref_level[1]:.2f} -> {level[1]:.2f}): training is blowing up.")
                 out += self._raise(Alarm(
-                    "unstable", self.step - 2 * WINDOW + 1, "Training is unstable",
-                    f"The losses now swing {swing / ref:.0f} times wider than around step "
-                    f"{self._reference[1]:,}: the two networks are oscillating or blowing up.",
+                    "unstable", self.step - 2 * WINDOW + 1, "Training is unstable", what,
                     "Try lower learning rates (or a lower generator rate than the "
                     "discriminator's), spectral normalisation, a gradient penalty or R1."))
-            elif not wild:
+            elif not (wild or blown):
                 self._clear("unstable")
         return out
 
@@ -269,6 +280,11 @@ def _swing(values) -> float:
         return math.nan
     lo, hi = np.percentile(a, [5, 95])
     return float(hi - lo)
+
+
+def _median(a: np.ndarray) -> float:
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if len(a) else math.nan
 
 
 def _fmt(v: float) -> str:

@@ -1,4 +1,5 @@
-"""Live plots of a run: losses (raw and smoothed), the discriminator's scores, gradient norms.
+"""Live plots of a run: losses (raw and smoothed), the discriminator's scores, gradient norms,
+and the live quality measurements (training/quality.py) with the health alarms marked.
 
 Each curve is created once and fed numpy views of growing buffers (core's History); pyqtgraph
 downsamples by peaks and clips to the view, so 100,000 steps draw as fast as 1,000. Hovering
@@ -31,6 +32,28 @@ SERIES = [
 ]
 SMOOTHED = ("d_loss", "g_loss")
 REDRAW_INTERVAL = 1.0  # seconds between redraws of the live plots, at least
+Q_COLOUR = "#7a4fd0"
+Q2_COLOUR = "#2aa876"
+ALARM_COLOURS = {"warning": (220, 90, 20, 200), "notice": (60, 130, 220, 170)}
+
+
+def quality_curves(keys, totals: dict) -> tuple[str, list[tuple[str, str, float]]]:
+    """What the quality plot shows for measurements with these keys: its y label and its
+    curves as (key, name, scale): a percentage axis for mixtures, FD or JS or variety else."""
+    keys = set(keys)
+    if "hq" in keys:
+        curves = [("hq", "samples on target (%)", 1.0)]
+        if "modes" in keys and totals.get("modes"):
+            curves.append(("modes", "clusters found (%)", 100.0 / totals["modes"]))
+        return "%", curves
+    if "classifier_fd" in keys:
+        return "FD (lower is better)", [("classifier_fd", "distance to real pictures (FD)",
+                                         1.0)]
+    if "density_js" in keys:
+        return "JS (lower is better)", [("density_js", "density difference (JS)", 1.0)]
+    if "diversity" in keys:
+        return "% of the real data's", [("diversity", "variety", 100.0)]
+    return "", []
 
 
 def legend_brush(background) -> pg.QtGui.QBrush:
@@ -67,9 +90,10 @@ class MetricsPlots(QWidget):
                            "D"),
             "grad": _plot("gradPlot", "Gradient sizes (how hard each network is pushed)",
                           "norm"),
+            "quality": _plot("qualityPlot", "Quality, measured while it trains", ""),
         }
-        self.plots["grad"].setLabel("bottom", "training step")
-        for p in ("score", "grad"):
+        self.plots["quality"].setLabel("bottom", "training step")
+        for p in ("score", "grad", "quality"):
             self.plots[p].setXLink(self.plots["loss"])
             # only the loss plot sizes the shared x axis: new data in the others then leaves the
             # range alone instead of making every linked plot paint twice
@@ -102,7 +126,7 @@ class MetricsPlots(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         for p in self.plots.values():
             split.addWidget(p)
-        split.setSizes([300, 150, 150])
+        split.setSizes([260, 120, 110, 160])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split, 1)
@@ -116,12 +140,18 @@ class MetricsPlots(QWidget):
             self._cursors[name] = line
             p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
         self.set_loss_kind("nonsaturating")
+        self.quality_legend = legends["quality"]
+        self.quality = History(("step",))  # the measurements, as columns
+        self.quality_totals: dict = {}
+        self.quality_curves: dict[str, pg.PlotDataItem] = {}
+        self._quality_spec: list = []
+        self._alarm_lines: list = []
         # all three in one go, each painted once: the loss plot first, as it moves the shared
         # x axis (drawn one per turn of the event loop, the linked axis made each paint twice)
         # once a second at most: a curve that grows by a second's steps still looks live, and
         # each redraw of the three costs training ~13 ms on two cores (measured, ring preset)
         self.throttle = ThrottledRedraw(self, [
-            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad")])],
+            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad", "quality")])],
             min_interval=REDRAW_INTERVAL)
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
@@ -160,7 +190,85 @@ class MetricsPlots(QWidget):
         """Draw what has arrived now (the plots otherwise catch up within a moment)."""
         self.throttle.flush()
 
+    # --- quality and alarms ---------------------------------------------------------------------
+    def set_quality_measures(self, measures) -> None:
+        """What the run measures (training/quality.py Measures): their totals label the plot."""
+        self.quality_totals = {m.key: m.total for m in measures if m.total}
+        if measures:
+            self._configure_quality([m.key for m in measures])
+
+    def _configure_quality(self, keys) -> None:
+        label, spec = quality_curves(keys, self.quality_totals)
+        if [k for k, *_ in spec] == [k for k, *_ in self._quality_spec]:
+            return
+        plot = self.plots["quality"]
+        for curve in self.quality_curves.values():
+            plot.removeItem(curve)
+            self.quality_legend.removeItem(curve)
+        self.quality_curves = {}
+        self._quality_spec = spec
+        plot.setLabel("left", label)
+        for (key, name, _), colour in zip(spec, (Q_COLOUR, Q2_COLOUR)):
+            curve = pg.PlotDataItem(name=name, pen=pg.mkPen(colour, width=2), symbol="o",
+                                    symbolSize=5, symbolBrush=colour, symbolPen=None)
+            plot.addItem(curve)
+            self.quality_curves[key] = curve
+
+    def add_quality(self, step: int, values: dict) -> None:
+        """One measurement (from the live run, or a followed run's metrics.csv)."""
+        if not self._quality_spec:
+            self._configure_quality(values.keys())
+        names = set(self.quality.names)
+        if not set(values) <= names:  # a new kind of number: widen the columns
+            old = self.quality.to_arrays()
+            keys = list(self.quality.names) + [k for k in values if k not in names]
+            n = len(self.quality)
+            arrays = {k: old.get(k, np.full(n, np.nan)) for k in keys}
+            self.quality = History.from_arrays(arrays) if n else History(keys)
+        self.quality.append({"step": step, **values})
+        self.throttle.request()
+
+    def add_quality_point(self, point) -> None:
+        self.add_quality(point.step, point.values)
+
+    def set_quality_history(self, points) -> None:
+        self.quality = History(("step",))
+        for p in points:
+            self.add_quality(p.step, p.values)
+
+    def mark_alarms(self, alarms) -> None:
+        """A line at the step where each alarm began, on every plot."""
+        for plot, line in self._alarm_lines:
+            plot.removeItem(line)
+        self._alarm_lines = []
+        for a in alarms:
+            for name, plot in self.plots.items():
+                line = pg.InfiniteLine(
+                    pos=a.step, angle=90, movable=False,
+                    pen=pg.mkPen(ALARM_COLOURS.get(a.severity, ALARM_COLOURS["warning"]),
+                                 width=2, style=Qt.PenStyle.DashLine),
+                    label=a.title if name == "loss" else None,
+                    labelOpts={"position": 0.92, "color": (200, 80, 20), "anchors": [(0, 0),
+                                                                                     (0, 0)]})
+                line.alarm_kind = a.kind  # for tests and hover
+                plot.addItem(line, ignoreBounds=True)
+                self._alarm_lines.append((plot, line))
+
+    def show_step(self, step: int) -> None:
+        """Bring ``step`` into view in the plots and point at it (the banner's link)."""
+        self.flush()
+        steps = self.history.column("step")
+        span = float(steps[-1] - steps[0]) if len(steps) > 1 else 1000.0
+        half = max(100.0, 0.15 * span)
+        self.plots["loss"].setXRange(step - half, step + half, padding=0)
+        for line in self._cursors.values():
+            line.setPos(step)
+            line.setVisible(True)
+        self._readout_at(step)
+
     def clear(self) -> None:
+        self.quality = History(("step",))
+        self.mark_alarms([])
         self.history.clear()
         self.smoothed.clear()
         self._smoothers = {k: EmaSmoother(SMOOTHING) for k in SMOOTHED}
@@ -180,6 +288,12 @@ class MetricsPlots(QWidget):
             if key in SMOOTHED:
                 self.curves[name + " (smoothed)"].setData(xs, self.smoothed.column(key))
 
+        if only is None or only == "quality":
+            qx = self.quality.column("step")
+            for key, _, scale in self._quality_spec:
+                if key in self.quality.names:
+                    self.quality_curves[key].setData(qx, scale * self.quality.column(key))
+
     def curve(self, name: str) -> pg.PlotDataItem:
         return self.curves[name]
 
@@ -188,8 +302,12 @@ class MetricsPlots(QWidget):
         vb = plot.getPlotItem().getViewBox()
         if not plot.sceneBoundingRect().contains(pos) or not len(self.history):
             return
-        x = vb.mapSceneToView(pos).x()
+        self._readout_at(vb.mapSceneToView(pos).x())
+
+    def _readout_at(self, x: float) -> None:
         steps = self.history.column("step")
+        if not len(steps):
+            return
         i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))
         if i > 0 and abs(steps[i - 1] - x) < abs(steps[i] - x):
             i -= 1
@@ -199,4 +317,11 @@ class MetricsPlots(QWidget):
         parts = [f"step {int(steps[i]):,}"]
         for key, name, *_ in SERIES:
             parts.append(f"{name} {self.history.column(key)[i]:.4g}")
+        q = self.quality.column("step")
+        if len(q) and self._quality_spec:  # the measurement nearest the step
+            j = int(np.argmin(np.abs(q - steps[i])))
+            key, name, scale = self._quality_spec[0]
+            if key in self.quality.names:
+                parts.append(f"{name} {scale * self.quality.column(key)[j]:.4g} "
+                             f"(step {int(q[j]):,})")
         self.readout.setText("   ".join(parts))

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from ganstudio.gui.training_view.health_banner import HealthBanner
 from ganstudio.gui.training_view.plane import PlanePanel
 from ganstudio.gui.training_view.plots import MetricsPlots
 from ganstudio.gui.widgets import ImageView
@@ -37,8 +38,15 @@ class RunView(QSplitter):
         ll.addWidget(self.samples_stack, 1)
         ll.addWidget(self.caption)
         self.plots = MetricsPlots()
+        self.banner = HealthBanner()
+        self.banner.show_step.connect(self.plots.show_step)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.banner)
+        rl.addWidget(self.plots, 1)
         self.addWidget(left)
-        self.addWidget(self.plots)
+        self.addWidget(right)
         self.setStretchFactor(0, 1)
         self.setStretchFactor(1, 1)
         self.setSizes([440, 520])
@@ -46,6 +54,7 @@ class RunView(QSplitter):
     def start(self, kind: str) -> None:
         """A new run of points ("2d") or pictures: empty plots and pictures."""
         self.plots.clear()
+        self.banner.clear()
         self.sample_view.set_image(None)
         self.samples_stack.setCurrentWidget(
             self.plane_panel if kind == "2d" else self.sample_view)

@@ -58,6 +58,10 @@ class TrainingController(QObject):
     state = Signal(str, str)  # (state, message)
     failed = Signal(str)  # the run could not start: plain words
     autosaved = Signal(object, str)  # (path or None, what went wrong in words or "")
+    # a live quality measurement (training/quality.py QualityPoint), every few hundred steps
+    quality = Signal(object)
+    # the health alarms now active, and those that just started (training/health.py Alarms)
+    health = Signal(list, list)
     finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -107,7 +111,10 @@ class TrainingController(QObject):
             self.state.emit("stopped", "")
             return
         g, d = trainer.parameter_counts
-        self.ready.emit(dict(g_params=g, d_params=d, spec=trainer.spec,
+        judge = trainer.live_quality()
+        self.ready.emit(dict(measures=list(judge.measures) if judge else [],
+                             quality=list(trainer.quality_history),
+                             alarms=list(trainer.alarms),g_params=g, d_params=d, spec=trainer.spec,
                              data=trainer.source.describe(), device=str(trainer.device),
                              steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
                              elapsed=trainer.elapsed, target=trainer.config.training.steps,
@@ -127,7 +134,8 @@ class TrainingController(QObject):
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
             plane_layers=self._plane_layers, pictures=self._pictures, autosave=autosave,
-            on_autosave=self.autosaved.emit)
+            on_autosave=self.autosaved.emit, on_quality=self.quality.emit,
+            on_health=lambda active, new: self.health.emit(list(active), list(new)))
         self._session = session
         session.set_pictures(self._pictures)  # in case the window changed it meanwhile
         if self._cancelled:

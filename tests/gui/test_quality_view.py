@@ -1,0 +1,71 @@
+"""Quality and health in the window: the live quality plot, the status-bar badge, and the alarm
+banner that links to the step where things went wrong."""
+
+import numpy as np
+import torch
+from PySide6.QtWidgets import QLabel
+
+from tests.gui.conftest import use_config
+
+
+def quality_points(window, key="hq"):
+    window.plots.flush()
+    curve = window.plots.quality_curves.get(key)
+    if curve is None:
+        return 0
+    x, y = curve.getData()
+    return 0 if y is None else int(np.isfinite(y).sum())
+
+
+def test_ring_shows_live_quality_in_the_plot_and_the_badge(window, qtbot):
+    use_config(window, qtbot, "ring", training__quality_every=40)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: quality_points(window) >= 3, timeout=60_000)
+    badge = window.findChild(QLabel, "qualityBadge")
+    assert not badge.isHidden()
+    assert "of 8 clusters found" in badge.text() and "% on target" in badge.text()
+    assert "the plane" in badge.toolTip()
+    assert quality_points(window, "modes") >= 3  # clusters found, as a share, beside it
+    x, y = window.plots.quality_curves["hq"].getData()
+    assert np.all((y >= 0) & (y <= 100)) and list(x) == sorted(x)
+    assert window.plots.plots["quality"].getPlotItem().getAxis("left").labelText == "%"
+    assert window.run_split.banner.isHidden()  # a healthy start raises nothing
+
+
+def _collapse(tr):
+    """Make the running generator draw every sample at one cluster, unable to learn."""
+    for G in (tr.G, tr.ema):
+        last = [m for m in G.modules() if isinstance(m, torch.nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.zero_()
+            last.bias.copy_(tr.source.means[0].to(last.bias))
+    for group in tr.opt_g.param_groups:
+        group["lr"] = 0.0
+    return tr.steps_done
+
+
+def test_an_induced_collapse_raises_the_banner_and_it_links_to_the_step(window, qtbot):
+    use_config(window, qtbot, "ring", training__quality_every=100)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "running", timeout=30_000)
+    when = []
+    window.controller.request(_collapse, when.append)
+    qtbot.waitUntil(lambda: bool(when), timeout=10_000)
+    banner = window.run_split.banner
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=120_000)
+    text = banner.text.text()
+    assert "Mode collapse" in text and "What to try" in text and "only 1 of the 8" in text
+    alarm = banner.alarms[0]
+    assert alarm.kind == "collapse" and alarm.step >= when[0] - 300
+    # the plots mark it, and the link brings its step into view
+    marks = [line for _, line in window.plots._alarm_lines if line.alarm_kind == "collapse"]
+    assert len(marks) == len(window.plots.plots)
+    banner.text.linkActivated.emit(f"step:{alarm.step}")
+    lo, hi = window.plots.plots["loss"].getPlotItem().getViewBox().viewRange()[0]
+    assert lo <= alarm.step <= hi and hi - lo < window.last_step
+    assert f"step {alarm.step:,}" in window.plots.readout.text()
+    badge = window.findChild(QLabel, "qualityBadge")
+    assert badge.text().startswith("1 of 8 clusters found")
+    # dismissed, it stays hidden until something new
+    banner.close_button.click()
+    assert banner.isHidden()
