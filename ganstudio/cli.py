@@ -99,6 +99,22 @@ def cmd_info(args) -> int:
     if len(hist):
         print(f"Last step:  D loss {hist.column('d_loss')[-1]:.4f}, "
               f"G loss {hist.column('g_loss')[-1]:.4f}")
+    quality = ckpt.quality()
+    if quality:
+        from ganstudio.training.quality import point_text
+
+        first, last = quality[0], quality[-1]
+        span = (f"at step {last.step:,}" if len(quality) == 1 else
+                f"{len(quality)} live measurements, steps {first.step:,} to {last.step:,}; "
+                "the last")
+        print(f"Quality:    {span}: {point_text(last)}")
+    alarms = ckpt.alarms()
+    if alarms:
+        print("Alarms:")
+        for a in alarms:
+            print(f"  {a.text()}")
+    elif quality:
+        print("Alarms:     none raised")
     if ckpt.spec.label_names:
         print(f"Labels:     {', '.join(ckpt.spec.label_names)}")
     print(f"Made by:    GAN Studio {ckpt.meta.get('ganstudio_version', '?')}, "

@@ -226,9 +226,9 @@ def _ratio(a: float, b: float) -> float:
 
 
 # --- in words ---------------------------------------------------------------------------------
-SHORT = {"modes": "clusters found", "hq": "on target", "density_js": "density JS",
-         "diversity": "variety", "classifier_fd": "FD", "classes": "classes made",
-         "label_accuracy": "as asked"}
+SHORT = {"modes": "clusters found", "hq": "on target", "classifier_fd": "FD",
+         "classes": "classes made", "label_accuracy": "as asked", "density_js": "density JS",
+         "diversity": "variety"}
 
 
 def _value_text(key: str, v: float) -> str:
@@ -271,7 +271,9 @@ def point_text(point: QualityPoint, measures: list[Measure] = ()) -> str:
         total = f" of {totals[k]}" if totals.get(k) else ""
         return f"{SHORT.get(k, k)} {_value_text(k, v)}{total}"
 
-    return ", ".join(one(k, v) for k, v in point.values.items())
+    order = list(SHORT)  # a checkpoint's columns come back sorted: say them in one order
+    keys = sorted(point.values, key=lambda k: order.index(k) if k in order else len(order))
+    return ", ".join(one(k, point.values[k]) for k in keys)
 
 
 # --- kept in checkpoints: columns of numbers, NaN where a point lacks a value ------------------
@@ -280,7 +282,7 @@ def quality_arrays(points: list[QualityPoint]) -> dict:
 
     if not points:
         return {}
-    keys = sorted({k for p in points for k in p.values})
+    keys = list(dict.fromkeys(k for p in points for k in p.values))  # in measuring order
     out = {"step": np.array([p.step for p in points], dtype=np.float64),
            "seconds": np.array([p.seconds for p in points], dtype=np.float64)}
     for k in keys:

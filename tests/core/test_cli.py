@@ -84,6 +84,24 @@ def test_info_describes_a_checkpoint(digits_ckpt, capsys):
     assert 'source = "digits"' in text
 
 
+def test_the_run_keeps_its_live_quality_in_metrics_csv_and_the_checkpoint(ring_run, capsys):
+    proc, out = ring_run
+    import csv
+
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert {"q_modes", "q_hq", "q_density_js", "q_diversity"} <= set(rows[0])
+    assert rows[0]["q_hq"] == ""  # blank where nothing was measured
+    last = rows[-1]
+    assert last["step"] == "12" and 0 <= float(last["q_hq"]) <= 100
+    assert 0 <= int(float(last["q_modes"])) <= 8
+    assert main(["info", str(out / "checkpoint.safetensors")]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"Quality:    at step 12: clusters found \d of 8, on target \d+%", text) \
+        is None  # info has no totals: it says the values
+    assert re.search(r"Quality:    at step 12: clusters found \d, on target \d+%", text)
+    assert "Alarms:     none raised" in text
+
+
 def test_presets_lists_the_ready_made_experiments(capsys):
     assert main(["presets"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
