@@ -50,6 +50,7 @@ class FolderUpdate:
     restarted: bool = False  # metrics.csv was rewritten: records start over from its top
     more: bool = False  # more of metrics.csv is waiting: poll again soon
     step: int = 0  # the last step read so far
+    elapsed: float = 0.0  # seconds in steps so far: the sum of step_time
     sample: FileSeen | None = None  # the newest picture in samples/
     checkpoint: FileSeen | None = None  # the newest complete checkpoint
     run: RunRecord | None = None  # run.json: "running", "interrupted" or "ended"
@@ -159,6 +160,7 @@ class RunFolder:
             self._grew_at = now
         update.seconds_since_growth = now - self._grew_at
         update.step = self.step
+        update.elapsed = self.elapsed
         update.sample = newest_sample(self.folder)
         try:
             update.checkpoint = _seen(newest_checkpoint(self.folder))
