@@ -81,11 +81,14 @@ def test_a_resumed_run_starts_the_curves_over_and_quality_reaches_the_plots(wind
                                                                               tmp_path):
     got = []
     window.plots.add_quality = lambda step, values: got.append((step, values))
-    write_metrics(tmp_path / "metrics.csv", range(1, 51), {50: 7})
+    # 5,000 rows: more than one reading takes (follow.READ_BYTES), read on at once
+    write_metrics(tmp_path / "metrics.csv", range(1, 5001), {50: 7, 5000: 8})
     window.follower.follow(str(tmp_path))
-    qtbot.waitUntil(lambda: curve_points(window) == 50, timeout=10_000)
-    assert got == [(50, {"modes": 7.0})]
-    assert "Step 50" in window.follower.label.text()
+    qtbot.waitUntil(lambda: curve_points(window) == 5000, timeout=10_000)
+    assert got == [(50, {"modes": 7.0}), (5000, {"modes": 8.0})]
+    assert "Step 5,000" in window.follower.label.text()
+    window.train()  # F5 while following: nothing starts
+    assert not window.controller.running
     # a resume rewrites the file with the rows up to its checkpoint, then goes on
     write_metrics(tmp_path / "metrics.csv", range(1, 26))
     qtbot.waitUntil(lambda: curve_points(window) == 25, timeout=10_000)
