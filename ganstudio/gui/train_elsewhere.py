@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
@@ -35,6 +36,7 @@ class TrainElsewhereDialog(QDialog):
         self.window = window
         self.setObjectName("trainElsewhereDialog")
         self.setWindowTitle("Train on another machine")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per opening, not kept
         doc = window.document
         settings = window.settings
         name = doc.path.stem if doc.path is not None else window.config.data.source
@@ -56,7 +58,6 @@ class TrainElsewhereDialog(QDialog):
         self.command.setObjectName("torchrunCommand")
         self.command.setReadOnly(True)
         self.command.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.command.setMinimumWidth(560)
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.result = QLabel()
@@ -96,8 +97,12 @@ class TrainElsewhereDialog(QDialog):
 
     def _refresh(self) -> None:
         n = self.processes.value()
-        self.command.setText(self.command_text())
+        text = self.command_text()
+        self.command.setText(text)
         self.command.setCursorPosition(0)
+        # the whole command in sight: it is copied by eye as often as by the button
+        wide = self.command.fontMetrics().horizontalAdvance(text) + 24
+        self.command.setMinimumWidth(min(max(560, wide), 1100))
         self.explanation.setText(EXPLANATION.format(
             n=f"{n} processes, one per GPU," if n > 1 else "one process (one GPU)",
             out=self._out()))
@@ -117,13 +122,14 @@ class TrainElsewhereDialog(QDialog):
                                 "; ".join(m for _, m in problems))
             return False
         path = Path(self.config_path.text().strip()).expanduser()
+        replaced = " (it replaces the file that was there)" if path.exists() else ""
         try:
             cfg.save(path)
         except OSError as e:
             self.result.setText(f"Cannot save {path}: {e.strerror or e}")
             return False
         self.window.settings.setValue("trainElsewhere/processes", self.processes.value())
-        self.result.setText(f"Saved {path}. Copy it to the other machine and run the command "
+        self.result.setText(f"Saved {path}{replaced}. Copy it to the other machine and run the command "
                             "there, in its folder.")
         return True
 

@@ -135,3 +135,41 @@ def test_settings_that_do_not_fit_are_not_saved_for_another_machine(window, qtbo
     dialog.save_button.click()
     assert not (tmp_path / "config.toml").exists()
     assert "do not fit together" in dialog.result.text()
+
+
+def test_a_slow_disk_never_holds_the_window(window, qtbot, tmp_path, monkeypatch):
+    """A reading that takes 2 s (a hung network disk): the window keeps answering, and no queue
+    of readings builds behind it."""
+    import time
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from ganstudio.gui import follow
+
+    started = []
+    real_poll = follow._Reading.poll
+
+    def slow_poll(self):
+        started.append(time.monotonic())
+        time.sleep(2.0)
+        return real_poll(self)
+
+    monkeypatch.setattr(follow._Reading, "poll", slow_poll)
+    write_metrics(tmp_path / "metrics.csv", range(1, 11))
+    window.follower.follow(str(tmp_path))
+    clock, gaps = QElapsedTimer(), []
+    clock.start()
+
+    def tick():
+        gaps.append(clock.restart())
+
+    ticker = QTimer(interval=20)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    qtbot.waitUntil(lambda: curve_points(window) == 10, timeout=15_000)
+    qtbot.wait(2500)
+    ticker.stop()
+    assert max(gaps) < 500  # milliseconds the UI thread was away, at most
+    # one reading at a time: about one per 2 s, not one per second of timer queued up
+    span = started[-1] - started[0]
+    assert len(started) <= span / 2.0 + 1.5
