@@ -129,8 +129,8 @@ class TrainElsewhereDialog(QDialog):
             self.result.setText(f"Cannot save {path}: {e.strerror or e}")
             return False
         self.window.settings.setValue("trainElsewhere/processes", self.processes.value())
-        self.result.setText(f"Saved {path}{replaced}. Copy it to the other machine and run the command "
-                            "there, in its folder.")
+        self.result.setText(f"Saved {path}{replaced}. Copy it to the other machine and run "
+                            "the command there, in its folder.")
         return True
 
     def copy(self) -> None:
