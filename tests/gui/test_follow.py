@@ -29,6 +29,7 @@ def test_following_a_headless_run_shows_it_live_and_read_only(window, qtbot, tmp
     proc = headless_run(out)
     try:
         qtbot.waitUntil(lambda: (out / "run.json").exists(), timeout=60_000)
+        assert not window.stop_following_action.isEnabled()
         window.follower.follow(str(out))
         qtbot.waitUntil(lambda: window.follower.active, timeout=10_000)
         banner = window.follower.label.text()
@@ -36,6 +37,7 @@ def test_following_a_headless_run_shows_it_live_and_read_only(window, qtbot, tmp
         assert window.follower.banner.isVisibleTo(window)
         assert not window.train_button.isEnabled()  # nothing to train: another process's run
         assert "Stop following" in window.train_button.toolTip()
+        assert window.stop_following_action.isEnabled()
 
         qtbot.waitUntil(lambda: curve_points(window) > 20, timeout=60_000)
         first_points = curve_points(window)
@@ -65,7 +67,7 @@ def test_following_a_headless_run_shows_it_live_and_read_only(window, qtbot, tmp
             proc.wait()
     window.follower.stop_button.click()
     assert not window.follower.active and not window.follower.banner.isVisibleTo(window)
-    assert window.train_button.isEnabled()
+    assert window.train_button.isEnabled() and not window.stop_following_action.isEnabled()
 
 
 def write_metrics(path: Path, steps, quality: dict | None = None) -> None:
