@@ -343,3 +343,15 @@ def cmd_train(args) -> int:
     return code
 
 
+
+
+# --- the same run on another machine -----------------------------------------------------------
+def torchrun_command(processes: int, config_file: str, out: str) -> str:
+    """The command that runs an experiment file with ``processes`` processes (one per GPU) on
+    a machine where GAN Studio is installed; each part quoted for a POSIX shell."""
+    import shlex
+
+    if processes < 1:
+        raise UserError("the number of processes must be at least 1")
+    return (f"torchrun --nproc_per_node {int(processes)} -m ganstudio train "
+            f"--config {shlex.quote(config_file)} --out {shlex.quote(out)}")

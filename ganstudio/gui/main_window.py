@@ -24,6 +24,7 @@ from ganstudio.gui.collector import collect_in_ui_thread, freeze_loaded_modules
 from ganstudio.gui.explorer.binding import ExplorerBinding
 from ganstudio.gui.explorer.view import LatentExplorer
 from ganstudio.gui.files import FileActions
+from ganstudio.gui.follow import RunFollower
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.menus import build_menus
 from ganstudio.gui.recovery import Recovery
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([380, 900])
         self.setCentralWidget(self.main_split)
+        self.follower = RunFollower(self)  # File > Follow a run folder: gui/follow.py
 
         build_menus(self)
         self._restore_layout()
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
         self.plots.set_loss_kind(self.config.loss.name)
         self.run.problems = self.config.problems()
         self.run.update_buttons()
+        self.follower.update_buttons()
         self.save_ckpt_action.setEnabled(self.controller.trainer is not None
                                          and self.run_state != "starting")
 
@@ -205,7 +208,7 @@ class MainWindow(QMainWindow):
 
     def train(self) -> None:
         """Start a new run with the current settings."""
-        if self.controller.running or not self.engine_ready:
+        if self.controller.running or not self.engine_ready or self.follower.active:
             return
         problems = self.config.problems()
         if problems:
@@ -376,6 +379,7 @@ class MainWindow(QMainWindow):
             return
         self._save_layout()
         self.explorer_binding.close()
+        self.follower.shutdown()
         self.jobs.shutdown()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup
 
+from ganstudio.gui.train_elsewhere import show_train_elsewhere
 from ganstudio.presets import list_presets
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ def build_menus(window: "MainWindow") -> None:
     _add_action(window, f, "Open &checkpoint...", "Ctrl+Shift+O", fa.open_checkpoint_dialog)
     window.save_ckpt_action = _add_action(window, f, "Save chec&kpoint...", "Ctrl+K",
                                           fa.save_checkpoint_dialog)
+    f.addSeparator()
+    _add_action(window, f, "&Follow a run folder...", None, window.follower.choose_folder)
+    window.stop_following_action = _add_action(window, f, "Stop follo&wing", None,
+                                               window.follower.stop)
+    _add_action(window, f, "&Train on another machine...", None,
+                lambda: show_train_elsewhere(window))
     f.addSeparator()
     fa.fill_recent(f.addMenu("&Recent files"))
     f.addSeparator()

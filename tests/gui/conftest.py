@@ -38,7 +38,8 @@ def window(qtbot):
     yield w
     stop_first(w)
     w.close()
-    threads = [w.controller.thread, w.jobs.thread, w.explorer.renderer.thread]
+    threads = [w.controller.thread, w.jobs.thread, w.explorer.renderer.thread,
+               w.follower.thread.thread]
     qtbot.waitUntil(lambda: all(t.isFinished() for t in threads), timeout=10_000)
 
 
