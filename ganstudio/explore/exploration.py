@@ -218,6 +218,27 @@ class Exploration:
     def picture(self) -> np.ndarray:
         return self.pictures(self.z[None])[0]
 
+    @torch.no_grad()
+    def output(self) -> torch.Tensor:
+        """The generator's raw output for the current point and label ((1, C, H, W) in
+        [-1, 1]): what the memorisation check compares with the training pictures."""
+        y = torch.full((1,), self.label) if self.spec.conditional else None
+        return self.G(self.z[None], y).float()
+
+    def nearest_training_pictures(self, progress=None, index=None):
+        """The training pictures nearest the current sample (metrics/nearest.py), and the
+        index searched (pass it back to search the same data again without reading it)."""
+        from ganstudio.data import build_source
+        from ganstudio.metrics.nearest import NearestPictures
+
+        if self.config is None or self.spec.kind == "2d":
+            raise ValueError("the memorisation check needs pictures and the data they were "
+                             "trained on")
+        if index is None:
+            index = NearestPictures(build_source(self.config, progress=progress),
+                                    progress=progress)
+        return index.query(self.output()), index
+
     def every_label(self) -> np.ndarray:
         """The current noise drawn with every label: what the label alone changes."""
         k = self.spec.num_classes

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBo
 from ganstudio.explore.player import Player
 from ganstudio.gui.explorer.export_tab import ExportTab
 from ganstudio.gui.explorer.move_tab import MoveTab, button, set_quietly
+from ganstudio.gui.explorer.nearest_panel import NearestPanel
 from ganstudio.gui.explorer.paths_tab import PathsTab
 from ganstudio.gui.renderer import AsyncRenderer
 from ganstudio.gui.widgets import ImageView
@@ -112,6 +113,9 @@ class LatentExplorer(QWidget):
         vl.addWidget(self.view_choice)
         vl.addWidget(self.image, 1)
         vl.addWidget(self.strip)
+        self.nearest = NearestPanel(self.jobs)  # is this sample a copy of a training picture?
+        self.nearest.setVisible(False)
+        vl.addWidget(self.nearest)
 
         self.status = QLabel(" ")
         self.status.setObjectName("explorerStatus")
@@ -181,6 +185,10 @@ class LatentExplorer(QWidget):
     # --- the player changed: show it ----------------------------------------------------------
     def _changed(self, changes: set[str]) -> None:
         p = self.player
+        if "exploration" in changes:
+            self.nearest.set_exploration(p.ex)
+        elif changes & {"point", "label", "psi"}:
+            self.nearest.forget()
         if "exploration" in changes:
             self.move_tab.show_model()
             conditional = p.ex.spec.conditional
