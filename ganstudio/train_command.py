@@ -195,19 +195,17 @@ def _save_or_say(say, what: str, save) -> Path | None:
 
 
 def cmd_train(args) -> int:
-    from ganstudio.training.distributed import process_group, wait_for_all
+    from ganstudio.training.distributed import process_group
 
     with process_group():  # under torchrun: join the other processes for the run
-        code = _train(args)
-        wait_for_all()  # rank 0 has saved: now all may end
-        return code
+        return _train(args)
 
 
 def _train(args) -> int:
     from ganstudio.training import Trainer
     from ganstudio.training.autosave import Autosaver, mark_run
     from ganstudio.training.device import describe_device
-    from ganstudio.training.distributed import is_main
+    from ganstudio.training.distributed import end_together, is_main
 
     resume = _resume_target(args.resume) if args.resume is not None else None
     if resume is not None:
@@ -291,11 +289,13 @@ def _train(args) -> int:
         if main:
             log.close()
     if not main:  # the main process saves and reports; the others end as it does
+        end_together(state)
         return _exit_code(state, handlers, say, trainer, out)
     _save_or_say(say, "samples", lambda: _save_samples(trainer, out / "samples" / "final.png"))
     path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
     mark_run(out, "ended" if state == "finished" else "interrupted", title=name,
              step=trainer.steps_done)
+    end_together(state)
     quality = _quality_line(trainer)
     if quality:
         say(f"Quality: {quality}")

@@ -87,13 +87,14 @@ def process_group():
         dist.destroy_process_group()
 
 
-def wait_for_all() -> None:
-    """Wait until every process is here (the end of a run, once rank 0 has saved): torchrun
-    stops the other processes as soon as one ends with an error code, a stopped run's 130
-    included, which would cut rank 0's last save short."""
+def end_together(state: str) -> None:
+    """At the end of a run (in rank 0 once it has saved), wait until every process is here:
+    torchrun stops the others as soon as one ends with an error code (a stopped run's 130
+    too), which would cut rank 0's last save short. Not after an "error" (out of memory in one
+    process, say): the processes may be in different steps then, and torchrun ends them."""
     import torch.distributed as dist
 
-    if current() is not None:
+    if current() is not None and state != "error":
         dist.barrier()
 
 

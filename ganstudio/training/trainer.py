@@ -249,8 +249,8 @@ class Trainer:
             loss = objectives.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
             penalty = None  # the sum of the unweighted penalties, for the record
             if penalties:
-                batch = objectives.DStep(self._d_train, real, fake, y_real, y_fake, real_in, fake_in,
-                                         s_real, s_fake, self.rng)
+                batch = objectives.DStep(self._d_train, real, fake, y_real, y_fake, real_in,
+                                         fake_in, s_real, s_fake, self.rng)
                 for s in penalties:
                     value = s.penalty(batch)
                     penalty = value if penalty is None else penalty + value
