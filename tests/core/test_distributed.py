@@ -152,6 +152,8 @@ def test_two_processes_train_one_model_write_one_run_and_resume_in_one(tmp_path)
     for part in ("G", "D", "EMA", "optimisers"):  # R1 is on in this preset
         assert r0[part] == r1[part], f"{part} differs between the processes"
     assert r0["streams"] != r1["streams"]  # ... yet they drew different noise and points
+    # and a D step with R1 (gradients at D's inputs) got the mean of the lone gradients
+    assert r0["averaged_gradients"] and r1["averaged_gradients"]
     assert not any(k.startswith("module.") for k in r0["keys"])
 
     run = tmp_path / "run"
@@ -195,6 +197,7 @@ def test_a_dcgan_resumed_from_one_process_in_two_stops_in_both_at_a_signal_to_on
     assert r1["steps"] == stopped >= 5  # the same step: rank 0 was told through the step's sum
     for part in ("G", "D", "EMA", "optimisers"):
         assert r0[part] == r1[part], f"{part} differs between the processes"
+    assert r0["averaged_gradients"] and r1["averaged_gradients"]  # batch norm in D too
     # each process normalised its own pictures: batch-norm statistics of its own batches
     assert r0["G_buffers"] != r1["G_buffers"]
     assert r0["data"] == r1["data"]  # at the same place of the shared order
