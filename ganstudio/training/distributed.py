@@ -70,6 +70,9 @@ def process_group():
         return
     import torch.distributed as dist
 
+    if not dist.is_available():
+        raise UserError("this build of PyTorch cannot train over several processes "
+                        "(torch.distributed is missing)")
     local_rank = int(os.environ.get("LOCAL_RANK", "0") or 0)
     backend = "gloo"
     if torch.cuda.is_available():
@@ -138,7 +141,7 @@ def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     # the price of collectives in every batch-norm layer, forward and backward; batch norm in D
     # is never on with R1 or the gradient penalty (objectives.batchnorm_breaker).
     params = inspect.signature(DistributedDataParallel).parameters
-    no_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in params  # torch 2.14+
+    no_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in params  # newer torch
                else {"broadcast_buffers": False})  # older: no copy at all, but every process
     # builds the same buffers from the same seed (or loads them from the same checkpoint)
     ids = [device.index] if device.type == "cuda" else None
