@@ -295,12 +295,12 @@ def _train(args) -> int:
     path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
     mark_run(out, "ended" if state == "finished" else "interrupted", title=name,
              step=trainer.steps_done)
-    end_together(state)
     quality = _quality_line(trainer)
     if quality:
         say(f"Quality: {quality}")
     say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
         f"{out / 'samples'}")
+    end_together(state)
     if path is None:
         return EXIT_BAD_INPUT  # nothing new could be written: said above
     code = _exit_code(state, handlers, say, trainer, out)

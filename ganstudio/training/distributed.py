@@ -91,10 +91,11 @@ def process_group():
 
 
 def end_together(state: str) -> None:
-    """At the end of a run (in rank 0 once it has saved), wait until every process is here:
-    torchrun stops the others as soon as one ends with an error code (a stopped run's 130
-    too), which would cut rank 0's last save short. Not after an "error" (out of memory in one
-    process, say): the processes may be in different steps then, and torchrun ends them."""
+    """At the end of a run (in rank 0 once it has saved and said all), wait until every
+    process is here, so all leave the group together: torchrun stops the others as soon as one
+    ends with an error code (a stopped run's 130 too), which would cut rank 0's last save
+    short. Not after an "error" (out of memory in one process, say): the processes may be in
+    different steps then, and torchrun ends them."""
     import torch.distributed as dist
 
     if current() is not None and state != "error":
