@@ -3,6 +3,8 @@
 A progress bar on stderr; config.toml, metrics.csv, samples/, autosaves and checkpoint.safetensors
 in the run's folder; Ctrl-C, SIGTERM and SIGHUP stop between two steps and save; ``--resume``
 continues a checkpoint, a run folder or the newest interrupted run. See cli.py for the exit codes.
+Under torchrun every process trains (training/distributed.py) and only the main one writes files
+and prints.
 """
 
 from __future__ import annotations
@@ -231,9 +233,17 @@ def _save_or_say(say, what: str, save) -> Path | None:
 
 
 def cmd_train(args) -> int:
+    from ganstudio.training.distributed import process_group
+
+    with process_group():  # under torchrun: join the other processes for the run
+        return _train(args)
+
+
+def _train(args) -> int:
     from ganstudio.training import Trainer
     from ganstudio.training.autosave import Autosaver, mark_run
     from ganstudio.training.device import describe_device
+    from ganstudio.training.distributed import end_together, is_main
 
     resume = _resume_target(args.resume) if args.resume is not None else None
     if resume is not None:
@@ -257,26 +267,30 @@ def cmd_train(args) -> int:
         cfg.set("training.threads", args.threads)
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
+    main = is_main()  # the one process that writes files and prints (all, without torchrun)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
     if resume is not None and not args.out:
         out = resume.expanduser().resolve().parent
     try:
-        (out / "samples").mkdir(parents=True, exist_ok=True)
+        if main:
+            (out / "samples").mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UserError(f"cannot write to {out}: {e.strerror or e}") from None
 
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    quiet = args.quiet or not main
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
 
     def loading(done: int, total: int, what: str) -> None:
-        if not args.quiet and (done == total or done % 2000 == 0):
+        if not quiet and (done == total or done % 2000 == 0):
             print(f"\r{what}: {done:,}/{total:,}", end="\n" if done == total else "",
                   file=sys.stderr, flush=True)
 
     trainer = Trainer(cfg, progress=loading)
     if resume is not None:
         trainer.load_state(ckpt)
-    _save_or_say(say, "config.toml", lambda: cfg.save(out / "config.toml"))
+    if main:
+        _save_or_say(say, "config.toml", lambda: cfg.save(out / "config.toml"))
     g, d = trainer.parameter_counts
     say(f"{trainer.source.describe()}")
     say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
@@ -285,12 +299,13 @@ def cmd_train(args) -> int:
 
     ckpt_path = out / "checkpoint.safetensors"
     t = cfg.training
-    bar = _Progress(trainer, args.quiet)
-    judge = trainer.live_quality()
-    log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None,
-                      [m.key for m in judge.measures] if judge else ())
-    autosaver = Autosaver(out, t.autosave_minutes, title=name)
-    mark_run(out, "running", title=name, step=trainer.steps_done)
+    bar = _Progress(trainer, quiet)
+    judge = trainer.live_quality()  # None on the processes other than rank 0
+    if main:
+        log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None,
+                          [m.key for m in judge.measures] if judge else ())
+        autosaver = Autosaver(out, t.autosave_minutes, title=name)
+        mark_run(out, "running", title=name, step=trainer.steps_done)
 
     def periodic(record: dict) -> None:
         s = record["step"]
@@ -308,17 +323,23 @@ def cmd_train(args) -> int:
         bar.bar.write(f"{'Notice' if alarm.severity == 'notice' else 'Alarm'}: {alarm.text()}",
                       file=sys.stderr)
 
-    trainer.callbacks += [bar, log, periodic]
-    trainer.quality_callbacks.append(log.quality)
-    trainer.alarm_callbacks.append(alarmed)
+    trainer.callbacks += [bar, log, periodic] if main else [bar]
+    if main:
+        trainer.quality_callbacks.append(log.quality)
+        trainer.alarm_callbacks.append(alarmed)
     handlers = _stop_on_signals(trainer)
     try:
-        state = trainer.run(autosave=autosaver, on_autosave=autosaved)
-        _measure_last_step(trainer, judge)
+        state = trainer.run(autosave=autosaver if main else None, on_autosave=autosaved)
+        if main:
+            _measure_last_step(trainer, judge)
     finally:
         _restore_signals(handlers)
         bar.close()
-        log.close()
+        if main:
+            log.close()
+    if not main:  # the main process saves and reports; the others end as it does
+        end_together(state)
+        return _exit_code(state, handlers, say, trainer, out)
     _save_or_say(say, "samples", lambda: _save_samples(trainer, out / "samples" / "final.png"))
     path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
     mark_run(out, "ended" if state == "finished" else "interrupted", title=name,
@@ -328,8 +349,15 @@ def cmd_train(args) -> int:
         say(f"Quality: {quality}")
     say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
         f"{out / 'samples'}")
+    end_together(state)
     if path is None:
         return EXIT_BAD_INPUT  # nothing new could be written: said above
+    code = _exit_code(state, handlers, say, trainer, out)
+    print(path)  # the last line on stdout: where the run is
+    return code
+
+
+def _exit_code(state, handlers: dict, say, trainer, out: Path) -> int:
     code = EXIT_OK
     signum = handlers.get("signal")
     if state in ("diverged", "error"):
@@ -339,7 +367,6 @@ def cmd_train(args) -> int:
         say(f"Stopped at step {trainer.steps_done:,}; the checkpoint is saved. Continue with: "
             f"ganstudio train --resume {out}")
         code = 128 + signum if signum not in (None, signal.SIGINT) else EXIT_INTERRUPTED
-    print(path)  # the last line on stdout: where the run is
     return code
 
 

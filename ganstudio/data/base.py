@@ -90,6 +90,11 @@ class DataSource:
         """The same data at the start of its order for ``seed`` (cheap: data is shared)."""
         raise NotImplementedError
 
+    def for_rank(self, rank: int, size: int, seed: int) -> "DataSource":
+        """This source for process ``rank`` of ``size`` training together (torchrun), so the
+        processes see different batches. Drawn afresh (2-D mixtures): its own ``seed``."""
+        return self if size < 2 or seed == self.seed else self.fresh(seed)
+
     @property
     def skipped(self) -> Skipped:
         return Skipped()
@@ -100,13 +105,14 @@ class ImageTensorSource(DataSource):
 
     The shuffle order of epoch ``e`` is a pure function of (seed, e), so the whole state is two
     integers: checkpoints stay small and a resumed run sees exactly the batches it would have seen.
+    Shared by ``size`` processes (``for_rank``), each serves its own share of every epoch's order.
     """
 
     kind = "image"
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor | None, *, source_id: str,
                  title: str, label_names: list[str] | None = None, seed: int = 0,
-                 skipped: Skipped | None = None):
+                 skipped: Skipped | None = None, rank: int = 0, size: int = 1):
         super().__init__(seed)
         if images.dtype != torch.uint8 or images.ndim != 4:
             raise TypeError("images must be uint8 (N, C, H, W)")
@@ -121,6 +127,7 @@ class ImageTensorSource(DataSource):
         self.channels = images.shape[1]
         self.image_size = images.shape[2]
         self._skipped = skipped or Skipped()
+        self.rank, self.size = rank, size  # this process's share of each epoch (for_rank)
         self.epoch = 0
         self.position = 0
         self._perm = self._order(0)
@@ -135,7 +142,15 @@ class ImageTensorSource(DataSource):
 
     def _order(self, epoch: int) -> torch.Tensor:
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-        return torch.randperm(len(self.images), generator=g)
+        order = torch.randperm(len(self.images), generator=g)
+        if self.size > 1:
+            # as torch's DistributedSampler: the same order in every process, padded with its
+            # start to a multiple of the processes, then every size-th entry from rank: equal
+            # shares, so all processes start their epochs at the same step
+            pad = -len(order) % self.size
+            order = torch.cat([order, order.repeat(pad // len(order) + 1)[:pad]])
+            order = order[self.rank::self.size]
+        return order
 
     def _take(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         x = self.images[idx].to(torch.float32).div_(127.5).sub_(1.0)
@@ -161,9 +176,17 @@ class ImageTensorSource(DataSource):
         return self._take(idx)
 
     def fresh(self, seed: int) -> "ImageTensorSource":
+        return self._copy(seed, self.rank, self.size)
+
+    def for_rank(self, rank: int, size: int, seed: int) -> "ImageTensorSource":
+        """Stored pictures: the order of this source's own seed (the same in every process),
+        and a share of each epoch for ``rank``; ``seed`` is not used."""
+        return self if size < 2 else self._copy(self.seed, rank, size)
+
+    def _copy(self, seed: int, rank: int, size: int) -> "ImageTensorSource":
         return ImageTensorSource(self.images, self.labels, source_id=self.id, title=self.title,
                                  label_names=self.label_names if self.labels is not None else None,
-                                 seed=seed, skipped=self._skipped)
+                                 seed=seed, skipped=self._skipped, rank=rank, size=size)
 
     def state_dict(self) -> dict:
         return {"epoch": self.epoch, "position": self.position}

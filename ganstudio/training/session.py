@@ -268,7 +268,9 @@ class TrainingSession:
             tr.alarms.append(alarm)
             for cb in list(tr.alarm_callbacks):
                 cb(alarm)
-            if alarm.kind == "flat" and tr.config.training.stop_when_flat:
+            # under torchrun only rank 0 measures: ending there alone would leave the others
+            # waiting, so the notice is all it gives
+            if alarm.kind == "flat" and tr.config.training.stop_when_flat and tr.world is None:
                 self._flat_stop = True
         self.on_health(active, new)
 

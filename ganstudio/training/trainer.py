@@ -8,6 +8,8 @@
   same trajectory (every random number comes from generators whose states the checkpoint keeps).
 - A non-finite loss or gradient is caught before the weights are updated: the step is refused,
   the run stops as "diverged at step N", and the weights stay those of the last good step.
+- Under torchrun (training/distributed.py) G and D train in DistributedDataParallel wrappers,
+  each process on its own share of the data; ``self.G``, ``self.D`` stay the plain networks.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Callable
 import torch
 
 from ganstudio import catalog, objectives
-from ganstudio.training import augment, precision
+from ganstudio.training import augment, distributed, precision
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
@@ -88,15 +90,28 @@ class Trainer:
         config.raise_problems()
         self.config = config.copy()
         t = self.config.training
-        self.device = resolve_device(device or t.device)
+        self.world = distributed.current()  # None: one process, no wrappers
+        self.device = distributed.place(resolve_device(device or t.device), self.world)
         self.source = source if source is not None else build_source(self.config,
                                                                      progress=progress)
+        if self.world is not None:
+            self.source = self.source.for_rank(self.world.rank, self.world.size,
+                                               distributed.rank_seed(t.seed, self.world))
         self.spec: ModelSpec = make_spec(self.config, self.source)
         # what the maths computes in (training/precision.py): bf16 where the chip does it
         # natively, channels_last for convolutions, TF32 on graphics cards; "fp32" = exact
         self.precision = precision.choose(t.precision, self.device.type, self.spec.family)
         self.precision.apply()
         self.G, self.D = self._build(self.spec, t.seed)
+        # what the forward passes that train each network go through: under torchrun a
+        # DistributedDataParallel wrapper each (one around both would wait, in every backward
+        # pass, for gradients of the network that pass does not train), which copies rank 0's
+        # weights to every process now, before the EMA copy below is taken
+        self._g_train, self._d_train = self.G, self.D
+        if self.world is not None:
+            self._g_train = distributed.wrap(self.G, self.device)
+            self._d_train = distributed.wrap(self.D, self.device)
+        self._stop_wanted = False  # a stop asked of this process, agreed on in step()
         # float16 needs its losses scaled so small gradients do not vanish (one per network)
         self.scaler_d = self.precision.make_scaler()
         self.scaler_g = self.precision.make_scaler()
@@ -112,7 +127,8 @@ class Trainer:
             list(self.ema.parameters()), self._g_params,
             list(zip(self.ema.buffers(), self.G.buffers())))
         # every random number of training comes from here (noise, labels, augmentation...)
-        self.rng = torch.Generator(device=self.device).manual_seed(t.seed + 1)
+        self.rng = torch.Generator(device=self.device).manual_seed(
+            distributed.rank_seed(t.seed, self.world) + 1)
         fixed = torch.Generator().manual_seed(t.seed + 2)
         self.fixed_z = torch.randn(FIXED_SAMPLES, self.spec.latent_dim, generator=fixed)
         k = max(self.spec.num_classes, 1)
@@ -237,13 +253,13 @@ class Trainer:
             fake_in = self._seen_by_d(fake)
             if "fake" in grad_of:
                 fake_in = fake_in.detach().requires_grad_(True)
-            s_real = self.D(real_in, y_real).float()
-            s_fake = self.D(fake_in, y_fake).float()
+            s_real = self._d_train(real_in, y_real).float()
+            s_fake = self._d_train(fake_in, y_fake).float()
             loss = objectives.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
             penalty = None  # the sum of the unweighted penalties, for the record
             if penalties:
-                batch = objectives.DStep(self.D, real, fake, y_real, y_fake, real_in, fake_in,
-                                         s_real, s_fake, self.rng)
+                batch = objectives.DStep(self._d_train, real, fake, y_real, y_fake, real_in,
+                                         fake_in, s_real, s_fake, self.rng)
                 for s in penalties:
                     value = s.penalty(batch)
                     penalty = value if penalty is None else penalty + value
@@ -274,7 +290,8 @@ class Trainer:
         _requires_grad(self._d_params, False)  # no use computing D's gradients here
         try:
             with self._autocast():
-                score = self.D(self._seen_by_d(self.G(z, y)), y).float()
+                # D plain: its weights get no gradients here, so nothing to average
+                score = self.D(self._seen_by_d(self._g_train(z, y)), y).float()
                 loss = objectives.g_loss(name, score, s_real)
             self.opt_g.zero_grad(set_to_none=True)
             self._backward(loss, self.scaler_g)
@@ -318,15 +335,23 @@ class Trainer:
                 raise OutOfMemory(self.steps_done + 1, self.device) from None
             # one device-to-host copy per step, not one per number
             values = torch.stack([d_loss, g_loss, d_real, d_fake, d_gn, g_gn, penalty])
+            stop = False
+            if self.world is not None:  # the means over processes, and a stop any was asked
+                values, stop = distributed.reduce_step(values, self._stop_wanted, self.world)
             values = values.float().cpu().tolist()
             self.steps_done += 1
             dt = time.perf_counter() - t0
             self.elapsed += dt
             record = dict(zip(("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm",
                                "g_grad_norm", "penalty"), values))
-            record.update(step=self.steps_done, step_time=dt,
-                          samples_per_s=self.config.training.batch_size * n_critic / dt)
+            processes = 1 if self.world is None else self.world.size
+            record.update(step=self.steps_done, step_time=dt, samples_per_s=processes
+                          * self.config.training.batch_size * n_critic / dt)
             self.history.append(record)
+            if stop:  # every process learns it in the same step, and stops after it
+                self._stop_wanted = False
+                if self._session is not None:
+                    self._session.stop()
         for cb in list(self.callbacks):
             cb(record)
         return record
@@ -352,7 +377,11 @@ class Trainer:
             self._session = None
 
     def request_stop(self) -> None:
-        """Thread-safe: the run stops before its next step."""
+        """Thread-safe: the run stops before its next step (under torchrun: every process
+        stops after the next step, the same one, whichever process was asked)."""
+        if self.world is not None:
+            self._stop_wanted = True  # stopping alone would leave the others waiting for it
+            return
         if self._session is not None:
             self._session.stop()
 
@@ -410,7 +439,7 @@ class Trainer:
         """What measures this run's quality while it trains (training/quality.py), made once;
         None when training.quality_every is 0."""
         every = self.config.training.quality_every
-        if not every:
+        if not every or not distributed.is_main():  # under torchrun: rank 0 measures
             return None
         if self._live_quality is None or self._live_quality.every != every:
             from ganstudio.training.quality import LiveQuality
@@ -499,6 +528,16 @@ class Trainer:
             self.state = RunState.FINISHED if target and self.steps_done >= target \
                 else RunState.READY
             self.message = ""
+            if self.world is not None and not self.world.main:
+                self._own_streams()
+
+    def _own_streams(self) -> None:
+        """After loading a checkpoint (rank 0's random streams), a process other than rank 0
+        draws its own again: noise, and drawn data (stored data keeps the shared order)."""
+        seed = distributed.rank_seed(self.config.training.seed, self.world, self.steps_done)
+        self.rng.manual_seed(seed + 1)
+        if self.source.count is None:
+            self.source = self.source.fresh(seed)
 
     # --- checkpoints ---------------------------------------------------------------------------
     def save_checkpoint(self, path, **options):
