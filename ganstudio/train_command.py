@@ -112,15 +112,10 @@ def _keep_rows_up_to(path: Path, step: int) -> None:
 
 
 def _save_samples(trainer, path: Path) -> Path:
-    from ganstudio.export import save_image_grid, save_scatter
+    from ganstudio.export import save_pil, upscale
+    from ganstudio.training.visuals import sample_picture
 
-    if trainer.spec.kind == "2d":
-        import torch
-
-        z = torch.randn(1000, trainer.spec.latent_dim, generator=torch.Generator().manual_seed(0))
-        return save_scatter(trainer.sample(z), path, trainer.source.bounds,
-                            real=trainer.source.preview(1000)[0])
-    return save_image_grid(trainer.fixed_samples(), path, nrow=8, min_side=512)
+    return save_pil(upscale(sample_picture(trainer), min_side=512), path)
 
 
 def _quality_line(trainer) -> str | None:
@@ -219,6 +214,12 @@ def cmd_train(args) -> int:
         cfg.set("training.threads", args.threads)
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
+    if getattr(args, "tensorboard", False):
+        cfg.set("training.tensorboard", True)
+    if cfg.training.tensorboard:  # a missing package is said before any data is read
+        from ganstudio.training import tensorboard_log
+
+        tensorboard_log.require()
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
     if resume is not None and not args.out:
@@ -265,6 +266,9 @@ def cmd_train(args) -> int:
             bar.bar.write(error, file=sys.stderr)
 
     trainer.callbacks += [bar, log, periodic]
+    tensorboard = tensorboard_log.TensorBoardLog(out, trainer) if t.tensorboard else None
+    if tensorboard is not None:
+        trainer.callbacks.append(tensorboard)
     handlers = _stop_on_signals(trainer)
     try:
         state = trainer.run(autosave=autosaver, on_autosave=autosaved)
@@ -272,6 +276,8 @@ def cmd_train(args) -> int:
         _restore_signals(handlers)
         bar.close()
         log.close()
+        if tensorboard is not None:
+            tensorboard.close()
     _save_or_say(say, "samples", lambda: _save_samples(trainer, out / "samples" / "final.png"))
     path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
     mark_run(out, "ended" if state == "finished" else "interrupted", title=name,

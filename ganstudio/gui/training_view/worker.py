@@ -58,6 +58,7 @@ class TrainingController(QObject):
     state = Signal(str, str)  # (state, message)
     failed = Signal(str)  # the run could not start: plain words
     autosaved = Signal(object, str)  # (path or None, what went wrong in words or "")
+    note = Signal(str)  # something for the status bar: where the TensorBoard logs go
     finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -112,7 +113,13 @@ class TrainingController(QObject):
                              steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
                              elapsed=trainer.elapsed, target=trainer.config.training.steps,
                              ema=trainer.ema is not None))
+        tensorboard = self._open_tensorboard(config, trainer, autosave)
         batch: list = []
+
+        def on_state(state, message) -> None:
+            if tensorboard is not None and str(state) != "running":
+                tensorboard.flush_pending()  # paused or ended: nothing left waiting
+            self.state.emit(str(state), message)
 
         def status(st) -> None:  # the session tells the status right after each batch
             if batch:
@@ -122,7 +129,7 @@ class TrainingController(QObject):
 
         session = TrainingSession(
             trainer, on_metrics=batch.append, on_picture=self.picture.emit,
-            on_state=lambda state, message: self.state.emit(str(state), message),
+            on_state=on_state,
             on_status=status, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
@@ -137,6 +144,29 @@ class TrainingController(QObject):
         finally:
             self._session = None  # requests from now on queue behind this task...
             session.serve_calls()  # ...and any that reached the ended session are answered
+            if tensorboard is not None:
+                trainer.callbacks.remove(tensorboard)
+                tensorboard.close()
+
+    def _open_tensorboard(self, config, trainer, autosave):
+        """With training.tensorboard on, a TensorBoard log in the run's folder (the autosave
+        folder: data_dir()/runs/NAME), as one of the trainer's callbacks; the status bar says
+        where, or why there is none."""
+        if not config.training.tensorboard:
+            return None
+        from ganstudio.training.tensorboard_log import TensorBoardLog
+
+        if autosave is None:
+            self.note.emit("No TensorBoard logs: this run has no folder")
+            return None
+        try:
+            log = TensorBoardLog(autosave.folder, trainer)
+        except Exception as e:  # the package missing, an unwritable folder: said, not fatal
+            self.note.emit(f"No TensorBoard logs: {user_message(e)}")
+            return None
+        trainer.callbacks.append(log)
+        self.note.emit(f"TensorBoard logs in {log.folder}")
+        return log
 
     # --- in the UI thread ------------------------------------------------------------------
     def _on_finished(self) -> None:
