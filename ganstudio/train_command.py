@@ -214,7 +214,7 @@ def cmd_train(args) -> int:
         cfg.set("training.threads", args.threads)
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
-    if getattr(args, "tensorboard", False):
+    if args.tensorboard:
         cfg.set("training.tensorboard", True)
     if cfg.training.tensorboard:  # a missing package is said before any data is read
         from ganstudio.training import tensorboard_log

@@ -118,7 +118,7 @@ class TrainingController(QObject):
 
         def on_state(state, message) -> None:
             if tensorboard is not None and str(state) != "running":
-                tensorboard.flush_pending()  # paused or ended: nothing left waiting
+                tensorboard.write_pending()  # paused or ended: all of it on disk now
             self.state.emit(str(state), message)
 
         def status(st) -> None:  # the session tells the status right after each batch
