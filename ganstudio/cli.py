@@ -223,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "automatic; a fixed number makes runs exactly repeatable)")
     t.add_argument("--autosave", type=float, metavar="MIN", help="minutes between automatic "
                    "saves of the whole run (default: the experiment's, 5; 0 = off)")
+    t.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs "
+                   "(losses, quality, samples) in the run's folder: view them with "
+                   "tensorboard --logdir runs (needs the tensorboardX package)")
     t.add_argument("--quiet", action="store_true", help="print only the checkpoint's path")
     t.set_defaults(func=cmd_train)
 

@@ -213,7 +213,8 @@ class TrainingConfig:
                                   "its quality has not improved for a long stretch (the "
                                   "'No longer improving' notice).")
     sample_every: int = option(500, "Save samples every", "Steps between saved sample pictures "
-                               "(command line; 0 = only at the end).", minimum=0, advanced=True)
+                               "(command line and TensorBoard logs; 0 = only at the end).",
+                               minimum=0, advanced=True)
     checkpoint_every: int = option(0, "Save checkpoint every", "Steps between saved checkpoints "
                                    "(0 = only at the end).", minimum=0, advanced=True)
     autosave_minutes: float = option(5.0, "Autosave every", "Minutes of training between "
@@ -221,6 +222,10 @@ class TrainingConfig:
                                      "loses at most this much (the newest two are kept; 0 = "
                                      "off).", minimum=0.0, maximum=1440.0, step=0.5,
                                      advanced=True)
+    tensorboard: bool = option(False, "TensorBoard logs", "Also write the losses, quality "
+                               "numbers and sample pictures as TensorBoard files in the run's "
+                               "folder, to compare runs in TensorBoard. Written on this "
+                               "computer only; needs the tensorboardX package.", advanced=True)
 
 
 _SECTION_TYPES = dict(data=DataConfig, model=ModelConfig, loss=LossConfig,

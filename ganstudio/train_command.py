@@ -141,15 +141,10 @@ def _keep_rows_up_to(path: Path, step: int) -> None:
 
 
 def _save_samples(trainer, path: Path) -> Path:
-    from ganstudio.export import save_image_grid, save_scatter
+    from ganstudio.export import save_pil, upscale
+    from ganstudio.training.visuals import sample_picture
 
-    if trainer.spec.kind == "2d":
-        import torch
-
-        z = torch.randn(1000, trainer.spec.latent_dim, generator=torch.Generator().manual_seed(0))
-        return save_scatter(trainer.sample(z), path, trainer.source.bounds,
-                            real=trainer.source.preview(1000)[0])
-    return save_image_grid(trainer.fixed_samples(), path, nrow=8, min_side=512)
+    return save_pil(upscale(sample_picture(trainer), min_side=512), path)
 
 
 def _quality_line(trainer) -> str | None:
@@ -268,6 +263,12 @@ def _train(args) -> int:
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
     main = is_main()  # the one process that writes files and prints (all, without torchrun)
+    if args.tensorboard:
+        cfg.set("training.tensorboard", True)
+    if cfg.training.tensorboard:  # a missing package is said before any data is read
+        from ganstudio.training import tensorboard_log
+
+        tensorboard_log.require()
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
     if resume is not None and not args.out:
@@ -327,6 +328,12 @@ def _train(args) -> int:
     if main:
         trainer.quality_callbacks.append(log.quality)
         trainer.alarm_callbacks.append(alarmed)
+    tensorboard = (tensorboard_log.TensorBoardLog(out, trainer)
+                   if t.tensorboard and main else None)
+    if tensorboard is not None:
+        trainer.callbacks.append(tensorboard)
+        trainer.quality_callbacks.append(
+            lambda point: tensorboard.add_quality(point.step, point.values))
     handlers = _stop_on_signals(trainer)
     try:
         state = trainer.run(autosave=autosaver if main else None, on_autosave=autosaved)
@@ -337,6 +344,8 @@ def _train(args) -> int:
         bar.close()
         if main:
             log.close()
+        if tensorboard is not None:
+            tensorboard.close()
     if not main:  # the main process saves and reports; the others end as it does
         end_together(state)
         return _exit_code(state, handlers, say, trainer, out)

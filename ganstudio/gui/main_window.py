@@ -27,7 +27,7 @@ from ganstudio.gui.files import FileActions
 from ganstudio.gui.follow import RunFollower
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.menus import build_menus
-from ganstudio.gui.recovery import Recovery
+from ganstudio.gui.recovery import KEEP_ENDED, Recovery, runs_dir
 from ganstudio.gui.settings.controller import SettingsController
 from ganstudio.gui.theme import apply_theme, restyle_plots
 from ganstudio.gui.training_view.run_controls import RunControls, icon
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.recovery = Recovery(self, data_dir())
         self.controller.autosaved.connect(self._autosaved)
+        self.controller.note.connect(self._note)  # a method: delivered in the UI thread
         self.files = FileActions(self, self.document)
         self.files.experiment_opened.connect(self._experiment_opened)
         self.files.checkpoint_opened.connect(self._checkpoint_opened)
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         for name in ("dataset_panel", "architecture_panel", "loss_panel", "forms"):
             setattr(self, name, getattr(self.settings_ctl, name))
         self.settings_tabs = self.settings_ctl.tabs
+        self.loss_panel.show_runs_folder(runs_dir(self.recovery.data_dir), KEEP_ENDED)
 
         self.run_split = RunView()
         self.plots, self.plane_panel = self.run_split.plots, self.run_split.plane_panel
@@ -325,6 +327,9 @@ class MainWindow(QMainWindow):
         box.exec()
         clicked = box.clickedButton()
         return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    def _note(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
 
     def _autosaved(self, path, error: str) -> None:
         if error:

@@ -45,6 +45,23 @@ def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
     return image_grid(trainer.fixed_samples(), nrow=nrow)
 
 
+SAMPLE_POINTS = 1000  # generated (and real) points in a 2-D run's sample picture
+
+
+def sample_picture(trainer) -> np.ndarray:
+    """A run's sample picture as uint8 (H, W, 3): the fixed-noise grid for pictures; for points,
+    1,000 generated points (always the same noise) over 1,000 real ones, 512 x 512. What
+    ``ganstudio train`` saves in samples/ and writes to TensorBoard."""
+    if trainer.spec.kind == "2d":
+        from ganstudio.export import scatter_image
+
+        z = torch.randn(SAMPLE_POINTS, trainer.spec.latent_dim,
+                        generator=torch.Generator().manual_seed(0))
+        return np.asarray(scatter_image(trainer.sample(z), trainer.source.bounds,
+                                        real=trainer.source.preview(SAMPLE_POINTS)[0]))
+    return sample_grid(trainer)
+
+
 def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | None = None,
                heatmap_size: int = HEATMAP_SIZE, mesh: bool = True,
                shown_size: int = HEATMAP_SHOWN, heatmap: bool = True,

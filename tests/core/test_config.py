@@ -52,6 +52,7 @@ NON_DEFAULTS = {
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
     "training.autosave_minutes": 2.5,
+    "training.tensorboard": True,
 }
 # the fields a stabiliser entry of ganstudio.objectives declares and that are not listed above:
 # half the default, or a quarter where the default is 0 (off)

@@ -213,7 +213,34 @@ class LossPanel(QWidget):
                 inner.addWidget(self.loss_help)
             lay.addWidget(box)
         lay.addStretch(1)
+        self._tensorboard_setting()
         self.refresh()
+
+    def _tensorboard_setting(self) -> None:
+        """Without the optional tensorboardX package the TensorBoard setting is off, and says
+        why and how to install it."""
+        from ganstudio.training import tensorboard_log
+
+        row = self.forms["training"].rows["training.tensorboard"]
+        self._tensorboard_tip = row.widget.toolTip()
+        self.tensorboard_available = tensorboard_log.available()
+        if not self.tensorboard_available:
+            tip = ("Not available: the tensorboardX package is not installed. Install it with "
+                   f"{tensorboard_log.INSTALL_HINT} and start GAN Studio again.")
+            for w in (row.widget, row.label):
+                w.setEnabled(False)
+                w.setToolTip(tip)
+
+    def show_runs_folder(self, folder, kept: int) -> None:
+        """Name the folder where the window's runs (and so their TensorBoard logs) go, and how
+        many ended runs it keeps."""
+        row = self.forms["training"].rows["training.tensorboard"]
+        if self.tensorboard_available:
+            tip = (f"{self._tensorboard_tip} Each run's logs are in its own folder in {folder} "
+                   f"(the {kept} newest ended runs are kept); view them with: "
+                   f"tensorboard --logdir \"{folder}\"")
+            row.widget.setToolTip(tip)
+            row.label.setToolTip(tip)
 
     def refresh(self, problems=None) -> None:
         from ganstudio import objectives

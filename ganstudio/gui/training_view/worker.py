@@ -62,6 +62,7 @@ class TrainingController(QObject):
     quality = Signal(object)
     # the health alarms now active, and those that just started (training/health.py Alarms)
     health = Signal(list, list)
+    note = Signal(str)  # something for the status bar: where the TensorBoard logs go
     finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -119,7 +120,16 @@ class TrainingController(QObject):
                              steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
                              elapsed=trainer.elapsed, target=trainer.config.training.steps,
                              ema=trainer.ema is not None))
+        tensorboard = self._open_tensorboard(config, trainer, autosave)
+        if tensorboard is not None:  # the live quality numbers go there too
+            trainer.quality_callbacks.append(
+                lambda point: tensorboard.add_quality(point.step, point.values))
         batch: list = []
+
+        def on_state(state, message) -> None:
+            if tensorboard is not None and str(state) != "running":
+                tensorboard.write_pending()  # paused or ended: all of it on disk now
+            self.state.emit(str(state), message)
 
         def status(st) -> None:  # the session tells the status right after each batch
             if batch:
@@ -129,7 +139,7 @@ class TrainingController(QObject):
 
         session = TrainingSession(
             trainer, on_metrics=batch.append, on_picture=self.picture.emit,
-            on_state=lambda state, message: self.state.emit(str(state), message),
+            on_state=on_state,
             on_status=status, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
@@ -145,6 +155,29 @@ class TrainingController(QObject):
         finally:
             self._session = None  # requests from now on queue behind this task...
             session.serve_calls()  # ...and any that reached the ended session are answered
+            if tensorboard is not None:
+                trainer.callbacks.remove(tensorboard)
+                tensorboard.close()
+
+    def _open_tensorboard(self, config, trainer, autosave):
+        """With training.tensorboard on, a TensorBoard log in the run's folder (the autosave
+        folder: data_dir()/runs/NAME), as one of the trainer's callbacks; the status bar says
+        where, or why there is none."""
+        if not config.training.tensorboard:
+            return None
+        from ganstudio.training.tensorboard_log import TensorBoardLog
+
+        if autosave is None:
+            self.note.emit("No TensorBoard logs: this run has no folder")
+            return None
+        try:
+            log = TensorBoardLog(autosave.folder, trainer)
+        except Exception as e:  # the package missing, an unwritable folder: said, not fatal
+            self.note.emit(f"No TensorBoard logs: {user_message(e)}")
+            return None
+        trainer.callbacks.append(log)
+        self.note.emit(f"TensorBoard logs in {log.folder}")
+        return log
 
     # --- in the UI thread ------------------------------------------------------------------
     def _on_finished(self) -> None:
