@@ -41,7 +41,8 @@ WHEEL=$(ls "$WORK"/dist/ganstudio-*.whl 2>/dev/null | head -1)
 SDIST=$(ls "$WORK"/dist/ganstudio-*.tar.gz 2>/dev/null | head -1)
 [ -n "$WHEEL" ] || fail "no wheel was built"
 [ -n "$SDIST" ] || fail "no sdist was built"
-echo "   $(basename "$WHEEL") $(du -h "$WHEEL" | cut -f1), $(basename "$SDIST") $(du -h "$SDIST" | cut -f1)"
+echo "   $(basename "$WHEEL") $(du -h "$WHEEL" | cut -f1)," \
+     "$(basename "$SDIST") $(du -h "$SDIST" | cut -f1)"
 
 step "checking what the wheel and the sdist hold"
 "$PYTHON" - "$ROOT" "$WHEEL" "$SDIST" <<'EOF' || fail "a file is missing from a package (above)"
@@ -67,7 +68,8 @@ for must in ("ganstudio/cli.py", "ganstudio/gui/app.py", "ganstudio/paths.py"):
 if any(n.startswith("tests/") for n in in_wheel):
     problems.append("the wheel installs a top-level tests/ package")
 entry = next((n for n in in_wheel if n.endswith(".dist-info/entry_points.txt")), None)
-if entry is None or "ganstudio = ganstudio.cli:main" not in zipfile.ZipFile(wheel).read(entry).decode():
+commands = zipfile.ZipFile(wheel).read(entry).decode() if entry else ""
+if "ganstudio = ganstudio.cli:main" not in commands:
     problems.append("the wheel declares no ganstudio command")
 
 with tarfile.open(sdist) as t:
@@ -131,7 +133,8 @@ done
 step "ganstudio --version"
 version=$("$GS" --version) || fail "ganstudio --version"
 want=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$ROOT/ganstudio/__init__.py")
-[ "$version" = "GAN Studio $want" ] || fail "ganstudio --version said '$version', not 'GAN Studio $want'"
+[ "$version" = "GAN Studio $want" ] \
+  || fail "ganstudio --version said '$version', not 'GAN Studio $want'"
 echo "   $version"
 
 step "ganstudio presets (every preset of the checkout)"
@@ -150,7 +153,8 @@ done
 step "ganstudio eval of the digits demo (uses the bundled digits classifier)"
 "$GS" eval "$RES/demos/digits.safetensors" --n 100 --json > "$WORK/eval.json" \
   || fail "ganstudio eval"
-grep -q "digits classifier" "$WORK/eval.json" || fail "ganstudio eval did not use the digits classifier"
+grep -q "digits classifier" "$WORK/eval.json" \
+  || fail "ganstudio eval did not use the digits classifier"
 
 step "ganstudio train --preset ring --steps 50"
 ckpt=$("$GS" train --preset ring --steps 50 --out "$WORK/run" --quiet) || fail "ganstudio train"

@@ -72,7 +72,8 @@ version_times=$(for _ in 1 2 3; do
   python3 -c "print(f'{$t1 - $t0:.2f}')"; done)
 windows=$(for _ in 1 2 3; do start_window; done)
 echo "   bundle size:            $(du -sh "$BUNDLE" | cut -f1) ($BUNDLE)"
-echo "   of which torch + nvidia: $(du -shc "$BUNDLE"/_internal/torch "$BUNDLE"/_internal/nvidia 2>/dev/null | tail -1 | cut -f1)"
+heavy=$(du -shc "$BUNDLE"/_internal/torch "$BUNDLE"/_internal/nvidia 2>/dev/null | tail -1)
+echo "   of which torch + nvidia: $(cut -f1 <<<"$heavy")"
 echo "   --version:              $(median <<<"$version_times") s (median of 3)"
 echo "   window shown:           $(awk '{print $1}' <<<"$windows" | median) s (median of 3)"
 echo "   engine (torch) loaded:  $(awk '{print $2}' <<<"$windows" | median) s (median of 3)"

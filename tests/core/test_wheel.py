@@ -52,7 +52,8 @@ def test_an_installed_wheel_finds_its_presets_away_from_the_checkout(wheel, tmp_
     elsewhere.mkdir()
     # -I: neither the checkout nor the current folder is on the path, only the unpacked wheel
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import ganstudio; "
-             "from ganstudio.paths import resources_dir; from ganstudio.presets import list_presets; "
+             "from ganstudio.paths import resources_dir; "
+             "from ganstudio.presets import list_presets; "
              "print(ganstudio.__file__); print(resources_dir()); "
              "print(' '.join(sorted(p.name for p in list_presets())))")
     run = subprocess.run([sys.executable, "-I", "-c", probe, str(site)], cwd=elsewhere,
