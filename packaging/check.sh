@@ -34,8 +34,20 @@ else
   "$WORK/tools/bin/python" -m pip install -q --disable-pip-version-check build
   BUILD=("$WORK/tools/bin/python" -m build)
 fi
+# from a clean copy of the project's files: a checkout's stale *.egg-info/SOURCES.txt would
+# otherwise put files in the sdist that the configuration no longer names
+step "copying the project's files (tracked and new, not ignored) to $WORK/src"
+mkdir -p "$WORK/src"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z --cached --others --exclude-standard \
+    | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+    | tar --null -T - -cf - | tar -xf - -C "$WORK/src"
+else
+  tar --exclude=.venv --exclude='*.egg-info' --exclude=build --exclude=dist -cf - . \
+    | tar -xf - -C "$WORK/src"
+fi
 step "building the sdist, then the wheel from it"
-"${BUILD[@]}" --outdir "$WORK/dist" . > "$WORK/build.log" 2>&1 \
+(cd "$WORK/src" && "${BUILD[@]}" --outdir "$WORK/dist" .) > "$WORK/build.log" 2>&1 \
   || { tail -30 "$WORK/build.log" >&2; fail "python -m build (log: $WORK/build.log)"; }
 WHEEL=$(ls "$WORK"/dist/ganstudio-*.whl 2>/dev/null | head -1)
 SDIST=$(ls "$WORK"/dist/ganstudio-*.tar.gz 2>/dev/null | head -1)
