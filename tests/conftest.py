@@ -53,3 +53,18 @@ def no_internet(monkeypatch):
 @pytest.fixture
 def make_config():
     return tiny_config
+
+
+def collapse_generator(trainer) -> int:
+    """Make a 2-D run's generator (and its average) draw every sample at the first cluster, and
+    unable to learn out of it: a mode collapse made on purpose. Returns the step it was done at."""
+    import torch
+
+    for G in (trainer.G, trainer.ema):
+        last = [m for m in G.modules() if isinstance(m, torch.nn.Linear)][-1]
+        with torch.no_grad():
+            last.weight.zero_()
+            last.bias.copy_(trainer.source.means[0].to(last.bias))
+    for group in trainer.opt_g.param_groups:
+        group["lr"] = 0.0
+    return trainer.steps_done

@@ -52,6 +52,8 @@ NON_DEFAULTS = {
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
     "training.autosave_minutes": 2.5,
+    "training.quality_every": 100,
+    "training.stop_when_flat": True,
     "training.tensorboard": True,
 }
 # the fields a stabiliser entry of ganstudio.objectives declares and that are not listed above:

@@ -2,9 +2,9 @@
 banner that links to the step where things went wrong."""
 
 import numpy as np
-import torch
 from PySide6.QtWidgets import QLabel
 
+from tests.conftest import collapse_generator
 from tests.gui.conftest import use_config
 
 
@@ -32,24 +32,12 @@ def test_ring_shows_live_quality_in_the_plot_and_the_badge(window, qtbot):
     assert window.run_split.banner.isHidden()  # a healthy start raises nothing
 
 
-def _collapse(tr):
-    """Make the running generator draw every sample at one cluster, unable to learn."""
-    for G in (tr.G, tr.ema):
-        last = [m for m in G.modules() if isinstance(m, torch.nn.Linear)][-1]
-        with torch.no_grad():
-            last.weight.zero_()
-            last.bias.copy_(tr.source.means[0].to(last.bias))
-    for group in tr.opt_g.param_groups:
-        group["lr"] = 0.0
-    return tr.steps_done
-
-
 def test_an_induced_collapse_raises_the_banner_and_it_links_to_the_step(window, qtbot):
     use_config(window, qtbot, "ring", training__quality_every=100)
     window.train_button.click()
     qtbot.waitUntil(lambda: window.run_state == "running", timeout=30_000)
     when = []
-    window.controller.request(_collapse, when.append)
+    window.controller.request(collapse_generator, when.append)
     qtbot.waitUntil(lambda: bool(when), timeout=10_000)
     banner = window.run_split.banner
     qtbot.waitUntil(lambda: not banner.isHidden(), timeout=120_000)
