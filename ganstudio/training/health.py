@@ -201,8 +201,8 @@ class HealthMonitor:
         if modes is not None and self.total_modes:
             best = max(p.values.get("modes", 0) for p in self.quality)
             if max(modes) <= self.total_modes // 2:
-                reasons.append(f"only {int(modes[-1])} of the {self.total_modes} clusters have "
-                               "samples")
+                reasons.append(f"only {int(modes[-1])} of the {self.total_modes} clusters "
+                               f"{'has' if int(modes[-1]) == 1 else 'have'} samples")
             elif best - max(modes) >= max(2, self.total_modes // 4):
                 reasons.append(f"it has lost clusters: {int(modes[-1])} of "
                                f"{self.total_modes} now, {int(best)} at best")
