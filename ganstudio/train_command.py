@@ -295,7 +295,8 @@ def _train(args) -> int:
     g, d = trainer.parameter_counts
     say(f"{trainer.source.describe()}")
     say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
-        f"on the {describe_device(trainer.device)}")
+        f"on the {describe_device(trainer.device, cfg.training.threads)}, "
+        f"{trainer.precision.label}")
     say(f"Writing to {out}")
 
     ckpt_path = out / "checkpoint.safetensors"

@@ -26,9 +26,14 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def describe_device(device: torch.device) -> str:
+def describe_device(device: torch.device, threads: int | None = None) -> str:
+    """"processor (1 thread)", "graphics card (NAME)"... ``threads``: the run's
+    training.threads (0 = chosen as it runs); None: what torch uses now."""
     if device.type == "cuda":
         return f"graphics card ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return "Apple graphics (MPS)"
-    return f"processor ({torch.get_num_threads()} threads)"
+    if threads == 0:
+        return "processor (threads chosen as it runs)"
+    n = torch.get_num_threads() if threads is None else threads
+    return f"processor ({n} thread{'' if n == 1 else 's'})"

@@ -80,6 +80,14 @@ class Plan:
         tf32 = " (TF32 matrices)" if self.tf32 and self.dtype is None else ""
         return self.name + extra + tf32
 
+    @property
+    def label(self) -> str:
+        """For people: "32-bit numbers", "16-bit numbers (bf16)", "16-bit numbers (fp16, loss
+        scaling)"; the window's run line and ``ganstudio train``'s header say it."""
+        if self.dtype is None:
+            return "32-bit numbers" + (" (TF32 matrices)" if self.tf32 else "")
+        return f"16-bit numbers ({self.name}" + (", loss scaling)" if self.scaler else ")")
+
     def autocast(self):
         if self.dtype is None:
             return contextlib.nullcontext()

@@ -30,7 +30,8 @@ def run_cli(*args, timeout=120, **kw):
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ring")
-    proc = run_cli("train", "--preset", "ring", "--steps", "12", "--out", str(out), *TINY)
+    proc = run_cli("train", "--preset", "ring", "--steps", "12", "--out", str(out), "--threads",
+                   "1", *TINY)
     return proc, out
 
 
@@ -55,6 +56,8 @@ def test_train_prints_the_checkpoint_path_last_and_writes_the_run(ring_run):
     assert lines[0].startswith("step,d_loss,g_loss") and len(lines) == 13
     # progress and the quality line go to stderr, not stdout
     assert re.search(r"Quality: at step 12: clusters found \d of 8, on target", proc.stderr)
+    # the header says where and in what the maths runs, as asked (--threads 1)
+    assert "on the processor (1 thread), 32-bit numbers" in proc.stderr
 
 
 def test_sample_writes_points_for_2d_checkpoints(ring_run, tmp_path):

@@ -51,3 +51,10 @@ def test_a_bf16_run_trains_saves_and_resumes(make_config, tmp_path):
     a, b = t.step(), again.step()
     assert a["d_loss"] == b["d_loss"] and a["g_loss"] == b["g_loss"]
     assert t.sample(n=4).is_contiguous()
+
+
+def test_the_number_format_is_said_in_words():
+    assert choose("fp32", "cpu", "dcgan").label == "32-bit numbers"
+    assert choose("auto", "cpu", "dcgan", cpu_bf16=True).label == "16-bit numbers (bf16)"
+    assert choose("auto", "cuda", "mlp", cuda_bf16=False).label == \
+        "16-bit numbers (fp16, loss scaling)"

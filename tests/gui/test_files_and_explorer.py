@@ -52,6 +52,9 @@ def test_save_a_checkpoint_and_resume_training_from_it(window, qtbot, tmp_path):
     use_config(window, qtbot, "ring")
     window.train_button.click()
     qtbot.waitUntil(lambda: window.last_step >= 30, timeout=30_000)
+    # the status bar says what the run is on and computes in
+    assert window.run.compute_label.text().startswith("processor (")
+    assert window.run.compute_label.text().endswith("32-bit numbers")
     window.pause_button.click()
     qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
     path = tmp_path / "run.safetensors"

@@ -117,6 +117,9 @@ class RunControls(QObject):
         self.quality_label.setVisible(False)
         self.measures: list = []
         self.alarms: list = []  # every alarm of the run, marked in the plots
+        self.compute_label = QLabel("")
+        self.compute_label.setObjectName("computeLabel")
+        self.compute_label.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setMaximumWidth(220)
@@ -124,8 +127,8 @@ class RunControls(QObject):
         self.progress.setVisible(False)
 
     def add_to_status_bar(self, sb: QStatusBar) -> None:
-        for w in (self.quality_label, self.step_label, self.speed_label, self.time_label,
-                  self.progress):
+        for w in (self.quality_label, self.compute_label, self.step_label, self.speed_label,
+                  self.time_label, self.progress):
             sb.addPermanentWidget(w)
 
     # --- commands ---------------------------------------------------------------------------
@@ -181,6 +184,14 @@ class RunControls(QObject):
         self.alarms = list(info.get("alarms", []))
         self.view.plots.mark_alarms(self.alarms)
         self.message.setText(f"{info['data']}  ·  on the {info['device']}")
+        # what the maths runs on and in, for as long as the run is here (issue 13: the window
+        # says what is in use)
+        self.compute_label.setText(f"{info['device']} · {info.get('precision', '')}")
+        self.compute_label.setToolTip(
+            "Where training runs and the size of the numbers it computes with. 16-bit is "
+            "faster where the chip computes it natively; change it under Loss & training, "
+            "More settings, Precision.")
+        self.compute_label.setVisible(True)
         self._show_status()
 
     def _metrics(self, records: list, status: RunStatus) -> None:

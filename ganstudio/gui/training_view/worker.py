@@ -111,12 +111,16 @@ class TrainingController(QObject):
         if self._cancelled:
             self.state.emit("stopped", "")
             return
+        from ganstudio.training.device import describe_device
+
         g, d = trainer.parameter_counts
         judge = trainer.live_quality()
         self.ready.emit(dict(measures=list(judge.measures) if judge else [],
                              quality=list(trainer.quality_history),
                              alarms=list(trainer.alarms),g_params=g, d_params=d, spec=trainer.spec,
-                             data=trainer.source.describe(), device=str(trainer.device),
+                             data=trainer.source.describe(),
+                             device=describe_device(trainer.device, config.training.threads),
+                             precision=trainer.precision.label,
                              steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
                              elapsed=trainer.elapsed, target=trainer.config.training.steps,
                              ema=trainer.ema is not None))
