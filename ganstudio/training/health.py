@@ -38,6 +38,10 @@ BLOWN_MIN_SHIFT = 5.0  # a loss's median this far from its reference (nats, for 
 FLAT_MEASUREMENTS = 8  # no better value in this many measurements...
 FLAT_SHARE = 0.4  # ...spanning at least this share of the steps done
 FLAT_TOLERANCE = 0.02  # "better" means better by 2% of the value (1 point for percentages)
+FLAT_SMOOTH = 3  # judged on the median of this many measurements in a row
+# the measures that show progress: "no longer improving" needs every one of them flat (counts
+# stop at their total, and variety only says "not collapsed", so neither is progress)
+FLAT_EVIDENCE = ("hq", "classifier_fd", "label_accuracy", "density_js")
 
 # D's verdicts that mean "it wins": probability losses, then least squares' 1/0 targets
 D_WIN = {"probability": (0.95, 0.05), "targets": (0.9, 0.1)}
@@ -227,32 +231,54 @@ class HealthMonitor:
 
     def _check_flat(self) -> list[Alarm]:
         key = _headline(self.measures)
-        if key is None or len(self.quality) < FLAT_MEASUREMENTS + 1:
+        if key is None or len(self.quality) < FLAT_MEASUREMENTS + FLAT_SMOOTH:
             return []
-        m = self.measures[key]
-        values = [p.values.get(key, math.nan) for p in self.quality]
         steps = [p.step for p in self.quality]
-        if not all(math.isfinite(v) for v in values[-FLAT_MEASUREMENTS - 1:]):
+        headline = self._flat_since(key)
+        if headline is None:
             return []
-        sign = 1.0 if m.better == "higher" else -1.0
-        best_i = 0
-        for i, v in enumerate(values):
-            if sign * (v - values[best_i]) > _tolerance(key, values[best_i]):
-                best_i = i
-        since = len(values) - 1 - best_i
+        best_i, since = headline
+        # the headline alone is not enough: a noisy FD can hover while the pictures still get
+        # better in another way (the shapes preset: FD flat from step 2,000, the asked-for
+        # shape drawn 69% -> 83% of the time by step 5,000)
+        others = [k for k in FLAT_EVIDENCE if k in self.measures and k != key]
+        still = [k for k in others if (self._flat_since(k) or (0, 0))[1] < FLAT_MEASUREMENTS]
         span = steps[-1] - steps[best_i]
-        if since >= FLAT_MEASUREMENTS and span >= FLAT_SHARE * steps[-1] and \
+        if since >= FLAT_MEASUREMENTS and not still and span >= FLAT_SHARE * steps[-1] and \
                 self._warm(steps[-1]):
+            m = self.measures[key]
+            values = [p.values.get(key, math.nan) for p in self.quality]
             return self._raise(Alarm(
                 "flat", steps[best_i], "No longer improving",
                 f"{m.title[0].upper()}{m.title[1:]} has not improved since step "
                 f"{steps[best_i]:,} ({_fmt(values[best_i])}; now {_fmt(values[-1])}), over "
-                f"{since} measurements.",
+                f"{since} measurements" + (", nor has any other measure." if others else "."),
                 "It may be as good as this setup gets: stop here, or try a lower learning "
                 "rate, a bigger model or a different loss.", severity="notice"))
-        if since < FLAT_MEASUREMENTS:
+        if since < FLAT_MEASUREMENTS or still:
             self._clear("flat")
         return []
+
+    def _flat_since(self, key: str) -> tuple[int, int] | None:
+        """(index of the best measurement, measurements since it) for ``key``, judged on the
+        median of each FLAT_SMOOTH measurements in a row, so that one lucky value does not
+        stand as the best for the rest of the run; None while the values are not all there."""
+        m = self.measures[key]
+        values = [p.values.get(key, math.nan) for p in self.quality]
+        if not all(math.isfinite(v) for v in values[-FLAT_MEASUREMENTS - FLAT_SMOOTH:]):
+            return None
+        sign = 1.0 if m.better == "higher" else -1.0
+        smooth = [float(np.median(values[i - FLAT_SMOOTH + 1:i + 1]))
+                  for i in range(FLAT_SMOOTH - 1, len(values))]
+        best_i = 0
+        for i, v in enumerate(smooth):
+            if math.isfinite(v) and (not math.isfinite(smooth[best_i]) or
+                                     sign * (v - smooth[best_i]) >
+                                     _tolerance(key, smooth[best_i])):
+                best_i = i
+        # the best stretch's middle measurement is where the best was reached
+        at = best_i + FLAT_SMOOTH // 2
+        return at, len(values) - 1 - at
 
     # --- state (kept in checkpoints) -----------------------------------------------------------
     def state(self) -> list[dict]:

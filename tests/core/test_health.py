@@ -2,7 +2,7 @@
 
 The induced failures are real training runs (a small ring model, a few seconds each); the
 no-false-alarm check on every preset as shipped replays the recorded full-length runs in
-tests/data/preset_runs/ (made by benchmarks/alarms_on_presets.py)."""
+tests/data/health_runs/ (test_health_presets.py; made by benchmarks/record_health_runs.py)."""
 
 import math
 
@@ -110,6 +110,25 @@ def test_no_longer_improving_is_a_notice_after_a_long_flat_stretch():
     assert kinds(raised) == {"flat"} and raised[0].severity == "notice"
     assert raised[0].step == 250 + 9 * 250  # the best value's step
     assert "has not improved since step 2,500" in raised[0].message
+
+
+def test_a_hovering_fd_is_not_flat_while_the_asked_for_class_still_improves():
+    """As the shapes preset trains: its FD hovers around 2 from step 2,000 on (one lucky 1.85
+    among them) while the share drawn as asked for climbs from 69% to 83%."""
+    measures = [Measure("classifier_fd", "distance to the real pictures (FD)", "lower", "c"),
+                Measure("label_accuracy", "% drawn as the class asked for", "higher", "c")]
+    rng = np.random.default_rng(0)
+    fd = [10 / (1 + i) for i in range(8)] + list(2.2 + 0.3 * rng.standard_normal(32))
+    fd[10] = 1.0  # one lucky measurement
+    acc = [min(40 + 1.5 * i, 95) for i in range(40)]
+    m = HealthMonitor(loss_scale=None, measures=measures)
+    rows = [{"classifier_fd": f, "label_accuracy": a} for f, a in zip(fd, acc)]
+    assert not [a for p in points(rows[:30]) for a in m.observe_quality(p)]
+    # once the asked-for class stops improving too, the notice comes
+    later = [{"classifier_fd": 2.2 + 0.3 * rng.standard_normal(), "label_accuracy": 95.0}
+             for _ in range(30)]
+    raised = [a for p in points(rows[:30] + later)[30:] for a in m.observe_quality(p)]
+    assert kinds(raised) == {"flat"} and "nor has any other measure" in raised[0].message
 
 
 # --- runs made to fail -------------------------------------------------------------------------
