@@ -271,14 +271,7 @@ class RunFollower(QObject):
         status = RunStatus(state=RunState.RUNNING if running else RunState.STOPPED,
                            step=update.step, target=self.target,
                            elapsed=update.elapsed, rate=rate)
-        w.step_label.setText(status.step_text())
-        w.speed_label.setText(status.speed_text())
-        w.time_label.setText(status.time_text())
-        if self.target:
-            w.progress.setVisible(True)
-            w.progress.setRange(0, self.target)
-            w.progress.setValue(min(update.step, self.target))
-            w.progress.setFormat("%p%")
+        w.run.show_status(status)
         state = update.state_text()
         parts = [p for p in (status.step_text(), state) if p]
         if update.step == 0 and not update.records:

@@ -223,7 +223,10 @@ class RunControls(QObject):
         self._show_status()
 
     def _show_status(self) -> None:
-        s = self.status
+        self.show_status(self.status)
+
+    def show_status(self, s: RunStatus) -> None:
+        """Step, speed, time and progress in the status bar (also for a followed run)."""
         self.step_label.setText(s.step_text())
         self.speed_label.setText(s.speed_text())
         self.time_label.setText(s.time_text())
