@@ -40,18 +40,20 @@ def train(preset: str, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measures_of(folder: Path) -> tuple[list[dict], str | None, int]:
-    """What the run measured live and how its monitor was set up, from its config."""
+def measures_of(folder: Path) -> tuple[list[dict], str | None, int, dict]:
+    """What the run measured live and how its monitor was set up (with the real-vs-real
+    floors, measured as the live measurement does), from its config."""
     from ganstudio.config import ExperimentConfig
     from ganstudio.training.health import monitor_for
     from ganstudio.training.trainer import Trainer
 
     cfg = ExperimentConfig.load(folder / "config.toml")
     trainer = Trainer(cfg)
-    measures = trainer.live_quality().measures
-    monitor = monitor_for(trainer, measures)
+    judge = trainer.live_quality()
+    judge.measure()  # fills judge.floors
+    monitor = monitor_for(trainer, judge.measures, judge.floors)
     return ([dict(key=m.key, title=m.title, better=m.better, space=m.space, total=m.total)
-             for m in measures], monitor.loss_scale, monitor.budget)
+             for m in judge.measures], monitor.loss_scale, monitor.budget, dict(judge.floors))
 
 
 def record(preset: str, folder: Path, seconds: float | None) -> Path:
@@ -66,12 +68,13 @@ def record(preset: str, folder: Path, seconds: float | None) -> Path:
     for k in q_keys:
         arrays[f"q_{k}"] = np.array([float(r[f"q_{k}"] or "nan") for r in measured],
                                     dtype=np.float32)
-    measures, loss_scale, budget = measures_of(folder)
+    measures, loss_scale, budget, floors = measures_of(folder)
     from ganstudio.training.checkpoint import load_checkpoint
 
     live_alarms = [a.to_json() for a in load_checkpoint(folder / "checkpoint.safetensors")
                    .alarms()]
     meta = dict(preset=preset, measures=measures, loss_scale=loss_scale, budget=budget,
+                floors=floors,
                 live_alarms=live_alarms, wall_s=seconds,
                 recorded=time.strftime("%Y-%m-%d"))
     arrays["meta"] = np.array(json.dumps(meta))

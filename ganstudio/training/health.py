@@ -38,6 +38,7 @@ BLOWN_MIN_SHIFT = 5.0  # a loss's median this far from its reference (nats, for 
 FLAT_MEASUREMENTS = 8  # no better value in this many measurements...
 FLAT_SHARE = 0.4  # ...spanning at least this share of the steps done
 FLAT_TOLERANCE = 0.02  # "better" means better by 2% of the value (1 point for percentages)
+FLOOR_MARGIN = 1.25  # a distance within 25% of the real-vs-real floor is as good as it shows
 FLAT_SMOOTH = 3  # judged on the median of this many measurements in a row
 # the measures that show progress: "no longer improving" needs every one of them flat (counts
 # stop at their total, and variety only says "not collapsed", so neither is progress)
@@ -72,12 +73,16 @@ class HealthMonitor:
     that start now; ``active`` holds those still true, ``raised`` every alarm of the run."""
 
     def __init__(self, *, loss_scale: str | None, measures, budget: int = 0,
-                 total_modes: int | None = None, total_classes: int | None = None):
+                 total_modes: int | None = None, total_classes: int | None = None,
+                 floors: dict | None = None):
         self.loss_scale = loss_scale  # "probability", "targets" or None (no D-winning alarm)
         self.measures = {m.key: m for m in measures}
         self.budget = budget
         self.total_modes = total_modes
         self.total_classes = total_classes
+        # real data against other real data, per measure (LiveQuality.floors, filled as it
+        # measures): a distance this close to it cannot be seen to improve
+        self.floors = floors if floors is not None else {}
         self.step = 0
         self._d_real: deque = deque(maxlen=WINDOW)
         self._d_fake: deque = deque(maxlen=WINDOW)
@@ -238,6 +243,9 @@ class HealthMonitor:
         if headline is None:
             return []
         best_i, since = headline
+        if self._at_floor(key):
+            self._clear("flat")
+            return []
         # the headline alone is not enough: a noisy FD can hover while the pictures still get
         # better in another way (the shapes preset: FD flat from step 2,000, the asked-for
         # shape drawn 69% -> 83% of the time by step 5,000)
@@ -258,6 +266,16 @@ class HealthMonitor:
         if since < FLAT_MEASUREMENTS or still:
             self._clear("flat")
         return []
+
+    def _at_floor(self, key: str) -> bool:
+        """Whether ``key``'s recent values are as close to the real data as real data is to
+        itself (the digits preset's FD from step ~2,000): "no longer improving" would tell a
+        user to stop while only the measure has run out of resolution."""
+        floor = self.floors.get(key)
+        if floor is None or self.measures[key].better != "lower" or not math.isfinite(floor):
+            return False
+        recent = [p.values.get(key, math.nan) for p in self.quality[-FLAT_SMOOTH:]]
+        return float(np.median(recent)) <= FLOOR_MARGIN * max(floor, 0.0)
 
     def _flat_since(self, key: str) -> tuple[int, int] | None:
         """(index of the best measurement, measurements since it) for ``key``, judged on the
@@ -317,7 +335,7 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def monitor_for(trainer, measures) -> HealthMonitor:
+def monitor_for(trainer, measures, floors: dict | None = None) -> HealthMonitor:
     """A monitor set up for this trainer's loss, data and budget."""
     from ganstudio import objectives
 
@@ -327,4 +345,5 @@ def monitor_for(trainer, measures) -> HealthMonitor:
     totals = {m.key: m.total for m in measures}
     return HealthMonitor(loss_scale=loss_scale, measures=measures,
                          budget=trainer.config.training.steps,
-                         total_modes=totals.get("modes"), total_classes=totals.get("classes"))
+                         total_modes=totals.get("modes"), total_classes=totals.get("classes"),
+                         floors=floors)

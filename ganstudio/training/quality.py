@@ -76,6 +76,9 @@ class LiveQuality:
         self.last_step: int | None = None
         self.cost = 0.0  # seconds the last measurement took
         self.measures = self._measures()
+        # what real data scores against the same real data (another draw of it): the best a
+        # generator can be seen to do in these numbers; filled on the first measurement
+        self.floors: dict[str, float] = {}
 
     # --- what is measured ----------------------------------------------------------------------
     def _classifier(self):
@@ -145,12 +148,16 @@ class LiveQuality:
             x, _ = self.source.preview(min(n, count), seed=REAL_SEED)
             real = {"x": x}
             space = self._classifier() if self.kind == "pictures" else None
+            other, _ = self.source.preview(min(n, count), seed=REAL_SEED + 1)
             if self.kind == "points":
                 real["spread"] = _spread(x.double())
+                self.floors["density_js"] = density_divergence(other, x,
+                                                               self.source.bounds).js
             elif space is not None:
                 f, _ = space.run(x)
                 real["features"] = f
                 real["spread"] = _spread(f)
+                self.floors["classifier_fd"] = stats.frechet_distance(f, space.run(other)[0])
             else:
                 real["spread"] = _spread(_pixels(x))
             self._real = real

@@ -233,7 +233,7 @@ class TrainingSession:
         self.judge = tr.live_quality()
         if self.judge is None:
             return
-        self.health = monitor_for(tr, self.judge.measures)
+        self.health = monitor_for(tr, self.judge.measures, self.judge.floors)
         # a resumed run: its measurements so far, without raising their alarms again
         for point in tr.quality_history:
             self.health.observe_quality(point)

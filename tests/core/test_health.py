@@ -112,6 +112,25 @@ def test_no_longer_improving_is_a_notice_after_a_long_flat_stretch():
     assert "has not improved since step 2,500" in raised[0].message
 
 
+def test_an_fd_as_close_as_real_data_gets_is_not_called_flat():
+    """The digits preset: its FD reaches the real-vs-real level by step ~2,000 and the
+    classifier can see no further; the pictures still get neater."""
+    measures = [Measure("classifier_fd", "distance to the real pictures (FD)", "lower", "c")]
+    values = [{"classifier_fd": 10 / (1 + i)} for i in range(8)] + \
+        [{"classifier_fd": 0.25 + 0.01 * (i % 3)} for i in range(30)]
+    at_floor = HealthMonitor(loss_scale=None, measures=measures, floors={"classifier_fd": 0.27})
+    assert not [a for p in points(values) for a in at_floor.observe_quality(p)]
+    above = HealthMonitor(loss_scale=None, measures=measures, floors={"classifier_fd": 0.05})
+    assert kinds([a for p in points(values) for a in above.observe_quality(p)]) == {"flat"}
+
+
+def test_live_quality_measures_the_real_against_real_floor():
+    tr = small_ring()
+    judge = LiveQuality(tr, every=100)
+    judge.measure()
+    assert 0 < judge.floors["density_js"] < 0.01  # two draws of the ring hardly differ
+
+
 def test_a_hovering_fd_is_not_flat_while_the_asked_for_class_still_improves():
     """As the shapes preset trains: its FD hovers around 2 from step 2,000 on (one lucky 1.85
     among them) while the share drawn as asked for climbs from 69% to 83%."""

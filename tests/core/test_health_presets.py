@@ -27,7 +27,7 @@ def replay(path: Path) -> tuple[HealthMonitor, dict]:
     totals = {m.key: m.total for m in measures}
     monitor = HealthMonitor(loss_scale=meta["loss_scale"], measures=measures,
                             budget=meta["budget"], total_modes=totals.get("modes"),
-                            total_classes=totals.get("classes"))
+                            total_classes=totals.get("classes"), floors=meta["floors"])
     keys = ("d_real", "d_fake", "d_loss", "g_loss", "g_grad_norm")
     steps = data["step"]
     columns = {k: data[k].astype(float) for k in keys}
