@@ -241,3 +241,22 @@ def test_dropping_a_pytorch_dcgan_netg_opens_it_in_the_explorer(window, qtbot, t
     with torch.no_grad():
         assert torch.equal(ex.ex.G(z), ref(z[:, :, None, None]))
     assert window.run_state != "paused"  # a generator alone: nothing to resume
+
+
+def test_nearest_training_pictures_shows_the_sample_beside_its_neighbours(explorer, qtbot):
+    panel = explorer.nearest
+    assert not panel.isHidden()  # a picture model trained on a known data set
+    panel.check_button.click()
+    assert not panel.check_button.isEnabled()  # searching in the background
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=60_000)
+    assert panel.check_button.isEnabled() and panel.progress.isHidden()
+    strip = panel.strip.image()
+    assert not panel.strip.isHidden() and strip is not None
+    assert strip.width() > 5 * strip.height()  # the sample, a gap and the neighbours in a row
+    text = panel.verdict.text()
+    assert text.startswith("Left: this sample. Then the") and "nearest first" in text
+    assert "copy" in text and "Their labels:" in text
+    # moving to another sample clears the answer, which no longer applies
+    explorer.move_tab.sliders[0].setValue(explorer.move_tab.sliders[0].value() + 20)
+    qtbot.waitUntil(lambda: panel.result is None, timeout=10_000)
+    assert panel.strip.isHidden()
