@@ -25,12 +25,20 @@ from ganstudio.presets import load_preset
 from ganstudio.training import Trainer
 
 
-def plain_loop(cfg, steps: int) -> float:
-    """steps/s of a hand-written loop: the minimum this work costs in PyTorch."""
+def plain_loop(cfg, steps: int, bf16: bool = False) -> float:
+    """steps/s of a hand-written loop: the minimum this work costs in PyTorch. ``bf16``: the
+    same loop under CPU bfloat16 autocast with channels_last (what a careful user would write)."""
+    import contextlib
+
     source = build_source(cfg)
     spec = make_spec(cfg, source)
     torch.manual_seed(cfg.training.seed)
     G, D = build_models(spec)
+    if bf16:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    cast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else \
+        contextlib.nullcontext
+    use_ema = cfg.training.ema > 0
     ema = copy.deepcopy(G).requires_grad_(False)
     o = cfg.optimizer
     opt_g = torch.optim.Adam(G.parameters(), lr=o.lr_g, betas=(o.beta1, o.beta2))
@@ -40,14 +48,17 @@ def plain_loop(cfg, steps: int) -> float:
 
     def one_step():
         real, y = source.next_batch(B)
+        if bf16 and real.ndim == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
         y = y if y_all else None
         z = torch.randn(B, nz)
         yf = torch.randint(y_all, (B,)) if y_all else None
-        with torch.no_grad():
+        with torch.no_grad(), cast():
             fake = G(z, yf)
         real.requires_grad_(gamma > 0)
-        s_real = D(real, y)
-        loss = F.softplus(-s_real).mean() + F.softplus(D(fake, yf)).mean()
+        with cast():
+            s_real = D(real, y).float()
+            loss = F.softplus(-s_real).mean() + F.softplus(D(fake, yf).float()).mean()
         if gamma > 0:
             (g,) = torch.autograd.grad(s_real.sum(), real, create_graph=True)
             loss = loss + 0.5 * gamma * g.pow(2).flatten(1).sum(1).mean()
@@ -56,13 +67,15 @@ def plain_loop(cfg, steps: int) -> float:
         opt_d.step()
         z = torch.randn(B, nz)
         D.requires_grad_(False)
-        g_loss = F.softplus(-D(G(z, yf), yf)).mean()
+        with cast():
+            g_loss = F.softplus(-D(G(z, yf), yf).float()).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         D.requires_grad_(True)
         opt_g.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(list(ema.parameters()), list(G.parameters()), 0.001)
+        if use_ema:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(ema.parameters()), list(G.parameters()), 0.001)
 
     for _ in range(20):
         one_step()
@@ -81,12 +94,54 @@ def trainer_loop(cfg, steps: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
+def radford(size: int) -> "ExperimentConfig":
+    """The DCGAN layout of Radford et al. (2016): noise 100, widths 64, BCE (non-saturating),
+    Adam 2e-4 / 0.5, batch 64, no EMA, no penalty; 32 px grey (digits) or 64 px colour
+    (shapes)."""
+    cfg = load_preset("digits" if size == 32 else "shapes")
+    for k, v in {"data.image_size": size, "data.channels": 1 if size == 32 else 3,
+                 "data.size": 2000, "model.latent_dim": 100, "model.g_width": 64,
+                 "model.d_width": 64, "model.conditional": False, "loss.name": "nonsaturating",
+                 "loss.r1_weight": 0.0, "loss.diffaugment": [], "optimizer.lr_g": 2e-4,
+                 "optimizer.lr_d": 2e-4, "optimizer.beta1": 0.5, "optimizer.beta2": 0.999,
+                 "training.batch_size": 64, "training.ema": 0.0}.items():
+        cfg.set(k, v)
+    return cfg
+
+
+def radford_table(steps: dict, repeats: int) -> None:
+    print("| layout | plain fp32 steps/s | plain bf16 + channels_last | Trainer, precision fp32 "
+          "| Trainer, precision auto | Trainer auto / plain fp32 | Trainer fp32 / plain fp32 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, name in ((32, "Radford DCGAN, 32 px grey"), (64, "Radford DCGAN, 64 px colour")):
+        runs = {"plain": [], "plain_bf16": [], "fp32": [], "auto": []}
+        n = steps[size]
+        for _ in range(repeats):  # alternate, so drift hits all four
+            cfg = radford(size)
+            runs["plain"].append(plain_loop(cfg, n))
+            runs["plain_bf16"].append(plain_loop(cfg, n, bf16=True))
+            for prec in ("fp32", "auto"):
+                c = radford(size)
+                c.set("training.precision", prec)
+                runs[prec].append(trainer_loop(c, n))
+        m = {k: statistics.median(v) for k, v in runs.items()}
+        print(f"| {name} | {m['plain']:.2f} | {m['plain_bf16']:.2f} | {m['fp32']:.2f} | "
+              f"{m['auto']:.2f} | **{m['auto'] / m['plain']:.2f}x** | "
+              f"{m['fp32'] / m['plain']:.2f}x |", flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--preset", action="append", help="presets to measure (default ring, digits)")
+    p.add_argument("--radford", action="store_true", help="the Radford DCGAN layout at 32 px "
+                   "grey and 64 px colour, each speed-up on and off (issue 13's table)")
     args = p.parse_args()
+    if args.radford:
+        radford_table({32: max(20, args.steps // 15), 64: max(10, args.steps // 50)},
+                      args.repeats)
+        return 0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{sys.platform}", file=sys.stderr)
     print("| preset | plain PyTorch steps/s | Trainer steps/s | ratio |")
