@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 
 from ganstudio import catalog, objectives
-from ganstudio.training import augment, distributed, precision
+from ganstudio.training import augment, distributed, precision, schedule
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
@@ -262,6 +262,16 @@ class Trainer:
         self._update_ema()
         return loss.detach(), grad_norm
 
+    def _follow_lr_schedule(self) -> None:
+        o = self.config.optimizer
+        if o.lr_decay == "none":
+            return
+        f = schedule.lr_factor(o.lr_decay, self.steps_done, self.config.training.steps,
+                               o.decay_start)
+        for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * f
+
     @torch.no_grad()
     def _update_ema(self) -> None:
         if self.ema is None:
@@ -284,6 +294,7 @@ class Trainer:
             if not self.D.training:
                 self.D.train()
             n_critic = self.config.training.n_critic
+            self._follow_lr_schedule()
             try:
                 for _ in range(n_critic):
                     d_loss, d_real, d_fake, d_gn, penalty = self._d_step()

@@ -41,6 +41,8 @@ NON_DEFAULTS = {
     "optimizer.beta1": 0.25,
     "optimizer.beta2": 0.95,
     "optimizer.momentum": 0.9,
+    "optimizer.lr_decay": "cosine",
+    "optimizer.decay_start": 0.7,
     "training.batch_size": 64,
     "training.steps": 1234,
     "training.seed": 42,

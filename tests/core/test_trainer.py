@@ -285,3 +285,30 @@ def test_snapshot_is_a_detached_copy():
 def test_invalid_combination_is_refused_before_any_work():
     with pytest.raises(ConfigError, match="model.family"):
         Trainer(tiny_config(model__family="dcgan"))
+
+
+def test_learning_rate_decay_lowers_both_rates_over_the_end_and_resumes_on_schedule(
+        make_config, tmp_path):
+    from ganstudio.training.schedule import lr_factor
+
+    assert [lr_factor("linear", s, 100, 0.5) for s in (0, 50, 75, 100)] == [1, 1, 0.5, 0]
+    assert lr_factor("cosine", 75, 100, 0.5) == pytest.approx(0.5)
+    assert lr_factor("linear", 10**6, 0, 0.5) == 1.0  # no budget: constant
+    cfg = make_config(optimizer__lr_decay="linear", optimizer__decay_start=0.5,
+                      training__steps=40)
+    t = Trainer(cfg)
+    t.run(30)
+    lr_g = t.opt_g.param_groups[0]["lr"]
+    assert lr_g == pytest.approx(cfg.optimizer.lr_g * (1 - 9 / 20))  # step 30's factor
+    assert t.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.optimizer.lr_d * (1 - 9 / 20))
+    path = t.save_checkpoint(tmp_path / "half")
+    t.run()
+    assert t.steps_done == 40 and t.opt_g.param_groups[0]["lr"] == pytest.approx(
+        cfg.optimizer.lr_g / 20)
+    from ganstudio.training.checkpoint import load_checkpoint
+
+    resumed = Trainer(cfg)
+    resumed.load_state(load_checkpoint(path))
+    resumed.run(10)  # the same steps at the same rates: the same weights
+    assert all(torch.equal(a, b) for a, b in zip(resumed.G.state_dict().values(),
+                                                 t.G.state_dict().values()))
