@@ -2,8 +2,10 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python packaging/screenshots.py [NAME ...]
 
-NAME is any of: ring, shapes, explorer (the explorer and demo mode on the bundled digits demo,
-an interpolation on the fashion-mnist one; run packaging/make_demos.py first). Each trains or loads for real and
+NAME is any of: ring, digits (the live quality plot and badge), collapse (a ring run whose
+generator is made to collapse at step 600: the health banner), shapes, explorer (the explorer
+and demo mode on the bundled digits demo, with its nearest training pictures, and an
+interpolation on the fashion-mnist one; run packaging/make_demos.py first). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -69,6 +71,33 @@ def ring(s: Session) -> None:
     s.grab("ring")
 
 
+def digits(s: Session) -> None:
+    s.train("digits", 400, 2000)
+    s.w.settings_tabs.setCurrentIndex(2)
+    s.grab("digits")
+
+
+def collapse(s: Session) -> None:
+    """The health banner: a ring run whose generator is pinned to one cluster at step 600
+    (its last layer zeroed, its bias on the cluster, its learning rate 0), as the tests do."""
+    import torch
+
+    def pin(tr):
+        for G in (tr.G, tr.ema):
+            last = [m for m in G.modules() if isinstance(m, torch.nn.Linear)][-1]
+            with torch.no_grad():
+                last.weight.zero_()
+                last.bias.copy_(tr.source.means[0].to(last.bias))
+        for group in tr.opt_g.param_groups:
+            group["lr"] = 0.0
+
+    s.train("ring", 60, 600)
+    s.w.controller.request(pin, lambda _result: None)
+    s.wait(120, lambda: s.w.findChild(object, "healthBanner") is not None
+           and s.w.findChild(object, "healthBanner").isVisible() and s.w.last_step >= 2200)
+    s.grab("collapse")
+
+
 def shapes(s: Session) -> None:
     s.train("shapes", 360, 3000)
     s.w.settings_tabs.setCurrentIndex(0)
@@ -87,6 +116,9 @@ def explorer(s: Session) -> None:
     s.wait(30, lambda: ex.ex is not None and ex.renderer.idle)
     s.wait(2)
     s.grab("explorer")
+    ex.nearest.check()  # is this sample a copy? its nearest training pictures
+    s.wait(60, lambda: ex.nearest.result is not None)
+    s.grab("nearest")
     # a path between two clothes: more change along the way than between two drawn digits
     s.w.open_checkpoint(demos["fashion-mnist"], resume=False)
     s.wait(30, lambda: ex.ex is not None and "Fashion" in ex.ex.title and ex.renderer.idle)
@@ -101,7 +133,8 @@ def explorer(s: Session) -> None:
     s.wait(1)
 
 
-SHOTS = {"ring": ring, "shapes": shapes, "explorer": explorer}
+SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "shapes": shapes,
+         "explorer": explorer}
 
 
 def main(names: list[str]) -> int:
