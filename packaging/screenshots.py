@@ -5,7 +5,8 @@
 NAME is any of: ring, digits (the live quality plot and badge), collapse (a ring run whose
 generator is made to collapse at step 600: the health banner), shapes, explorer (the explorer
 and demo mode on the bundled digits demo, with its nearest training pictures, and an
-interpolation on the fashion-mnist one; run packaging/make_demos.py first). Each trains or loads for real and
+interpolation on the fashion-mnist one; run packaging/make_demos.py first), follow (a
+two-process torchrun training of ring, followed from File > Follow a run folder). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -133,8 +134,35 @@ def explorer(s: Session) -> None:
     s.wait(1)
 
 
+def follow(s: Session) -> None:
+    """A 2-process torchrun training of ring, followed from the window while it grows."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix="ganstudio-follow-")) / "ring"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    cmd = [str(torchrun), "--nproc_per_node", "2", "-m", "ganstudio", "train", "--preset", "ring",
+           "--set", "training.threads=1", "--set", "training.sample_every=250", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        s.wait(60, lambda: (out / "metrics.csv").exists())
+        s.w.follower.follow(out)
+        s.wait(45)
+        s.grab("follow")
+        s.wait(300, lambda: proc.poll() is not None)
+        s.wait(4)
+        s.grab("follow-end")
+        print(f"torchrun exit code {proc.wait()}")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        s.w.follower.stop(quiet=True)
+        shutil.rmtree(out.parent, ignore_errors=True)
+
+
 SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "shapes": shapes,
-         "explorer": explorer}
+         "explorer": explorer, "follow": follow}
 
 
 def main(names: list[str]) -> int:

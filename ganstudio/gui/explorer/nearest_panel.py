@@ -110,8 +110,12 @@ class NearestPanel(QWidget):
             from PIL import Image
 
             sample = np.asarray(Image.fromarray(sample).resize(neighbours.shape[1:3][::-1]))
-        gap = np.full_like(sample, 255)  # a white gap between the sample and its neighbours
-        self.strip.set_array(tile([sample, gap] + list(neighbours), cols=len(neighbours) + 2))
+        row = tile([sample] + list(neighbours), cols=len(neighbours) + 1, padding=2)
+        # a narrow white bar between the sample and its neighbours, so it reads as "this | those"
+        cut = 2 + sample.shape[1]
+        bar = np.full((row.shape[0], max(4, sample.shape[1] // 8), 3), 255, dtype=row.dtype)
+        self.strip.set_array(np.ascontiguousarray(
+            np.concatenate([row[:, :cut], bar, row[:, cut:]], axis=1)))
         self.strip.setVisible(True)
         labels = f" Their labels: {', '.join(found.labels)}." if found.labels else ""
         self.verdict.setText(f"Left: this sample. Then the {len(neighbours)} nearest training "
