@@ -311,7 +311,7 @@ STABILISERS: dict[str, Stabiliser] = {
             after_update=_clip_weights),
         Stabiliser(
             id="r1", title="the R1 penalty", opt_in=True,
-            setting=Setting("r1_weight", 0.5, "R1 penalty", "Penalise the discriminator's slope "
+            setting=Setting("r1_weight", 0.1, "R1 penalty", "Penalise the discriminator's slope "
                             "on real data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
                             maximum=1000.0, step=0.01),
             penalty=lambda s: r1_penalty(s.s_real, s.real_in),

@@ -89,6 +89,7 @@ def collapse(s: Session) -> None:
             with torch.no_grad():
                 last.weight.zero_()
                 last.bias.copy_(tr.source.means[0].to(last.bias))
+        tr.config.optimizer.lr_decay = "none"  # a schedule would set the rate back
         for group in tr.opt_g.param_groups:
             group["lr"] = 0.0
 

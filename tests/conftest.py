@@ -65,6 +65,7 @@ def collapse_generator(trainer) -> int:
         with torch.no_grad():
             last.weight.zero_()
             last.bias.copy_(trainer.source.means[0].to(last.bias))
+    trainer.config.optimizer.lr_decay = "none"  # a schedule would set the rate back each step
     for group in trainer.opt_g.param_groups:
         group["lr"] = 0.0
     return trainer.steps_done

@@ -41,7 +41,10 @@ def test_each_heat_map_pixel_shows_the_discriminator_at_the_place_it_is_drawn():
 
 
 def test_after_training_the_heat_map_is_warmest_where_the_real_data_is_and_arrows_climb_it():
-    trainer = Trainer(tiny_config("ring", training__steps=400, loss__name="nonsaturating"))
+    # R1 0.5: the tiny networks' D is smooth enough by step 400 (the preset's 0.1 with its
+    # full-size networks is even more contrasting: 0.35 above the mean at step 400)
+    trainer = Trainer(tiny_config("ring", training__steps=400, loss__name="nonsaturating",
+                                  loss__r1_weight=0.5))
     trainer.run()
     view = visuals.plane_view(trainer)
     # the heat map's value at the real points (nearest pixel) against the whole map

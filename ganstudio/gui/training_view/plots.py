@@ -59,7 +59,7 @@ def quality_curves(keys, totals: dict) -> tuple[str, list[tuple[str, str, float]
 def legend_brush(background) -> pg.QtGui.QBrush:
     """The plot's background, slightly see-through: the legend stays readable over busy curves."""
     colour = pg.mkColor(background)
-    colour.setAlpha(215)
+    colour.setAlpha(170)
     return pg.mkBrush(colour)
 
 
@@ -101,7 +101,8 @@ class MetricsPlots(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.extent = XExtent()  # the shared x axis spans the steps received, exactly
         self.plots["loss"].addItem(self.extent)
-        legends = {k: p.addLegend(offset=(-6, 6), labelTextSize="8pt", colCount=2,
+        # top left: the newest values, at the right end, are the ones a user watches
+        legends = {k: p.addLegend(offset=(6, 6), labelTextSize="8pt", colCount=2,
                                   brush=legend_brush(pg.getConfigOption("background")))
                    for k, p in self.plots.items()}
         for key, name, colour, plot in SERIES:
