@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QComboBox, QLabel
 
 from ganstudio.training import Trainer
@@ -253,6 +253,13 @@ def test_nearest_training_pictures_shows_the_sample_beside_its_neighbours(explor
     strip = panel.strip.image()
     assert not panel.strip.isHidden() and strip is not None
     assert strip.width() > 5 * strip.height()  # the sample, a gap and the neighbours in a row
+    # the gap is a narrow white bar, not a white tile that reads as a broken picture
+    rgb = strip.convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(rgb.constBits(), np.uint8).reshape(
+        rgb.height(), rgb.bytesPerLine())[:, :3 * rgb.width()].reshape(rgb.height(), -1, 3)
+    white = (pixels == 255).all(axis=(0, 2))
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, white.astype(int), 0])))[::2]
+    assert len(runs) == 1 and 0 < runs[0] < strip.height() / 3, runs
     text = panel.verdict.text()
     assert text.startswith("Left: this sample. Then the") and "nearest first" in text
     assert "copy" in text and "Their labels:" in text
