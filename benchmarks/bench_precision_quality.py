@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_precision_quality.py --preset digits --steps 1500 \
         --seeds 1 2 3 4 5 [--n 1000] [--json FILE] [--keep DIR]
+    .venv/bin/python benchmarks/bench_precision_quality.py --preset digits \
+        --field optimizer.lr_decay --settings none linear     # any other setting, the same way
     .venv/bin/python benchmarks/bench_precision_quality.py --check-2d [--steps 500]
 
 Each run trains one seed at one training.precision (one thread, one run at a time), saves its
@@ -10,10 +12,11 @@ pictures against N real ones in GAN Studio's classifier space (FD, KID, classes 
 asked-for class). The evaluation itself is always in 32-bit, so only the training differs.
 Prints a Markdown table per seed, mean +- std per precision, and the verdict of the issue's
 rule: a speed-up stays on by default only where the difference between the means is within
-the run-to-run spread (the fp32 seeds' standard deviation) of every metric.
+the run-to-run spread (the first setting's seeds' standard deviation) of every metric.
 
 ``--check-2d`` asks what "auto" resolves to for each model family and trains the ring preset
-with fp32 and with auto from the same seed: the weights must come out identical.
+with fp32 and with auto from the same seed: the weights must agree to within rounding ("auto"
+on the MLPs differs from fp32 only by the fused optimiser step).
 """
 
 from __future__ import annotations
@@ -46,10 +49,11 @@ METRICS = [
 ]
 
 
-def config_for(preset: str, seed: int, setting: str, steps: int, threads: int):
+def config_for(preset: str, seed: int, setting: str, steps: int, threads: int,
+               field: str = "training.precision"):
     cfg = load_preset(preset)
     cfg.set("training.seed", seed)
-    cfg.set("training.precision", setting)
+    cfg.set(field, setting)
     cfg.set("training.steps", steps)
     cfg.set("training.threads", threads)
     cfg.set("training.autosave_minutes", 0)
@@ -57,9 +61,10 @@ def config_for(preset: str, seed: int, setting: str, steps: int, threads: int):
     return cfg
 
 
-def train_and_evaluate(preset, seed, setting, steps, threads, reference, source, folder) -> dict:
-    trainer = Trainer(config_for(preset, seed, setting, steps, threads), source=source)
-    plan = trainer.precision.words
+def train_and_evaluate(preset, seed, setting, steps, threads, reference, source, folder,
+                       field="training.precision") -> dict:
+    trainer = Trainer(config_for(preset, seed, setting, steps, threads, field), source=source)
+    plan = trainer.precision.words if field == "training.precision" else f"{field} = {setting}"
     state = trainer.run()
     path = trainer.save_checkpoint(Path(folder) / f"{preset}-{setting}-seed{seed}.safetensors")
     G, ckpt = load_generator(path)  # what `ganstudio eval` evaluates: the EMA, in 32-bit
@@ -80,7 +85,7 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 
 def table(runs: list[dict], settings: list[str]) -> tuple[str, bool]:
     """The Markdown table and whether every metric passes the issue's rule."""
-    head = "| precision (resolved) | seed | " + " | ".join(t for _, t, _, _ in METRICS) + " |"
+    head = "| setting (resolved) | seed | " + " | ".join(t for _, t, _, _ in METRICS) + " |"
     lines = [head, "| --- | ---: | " + " | ".join("---:" for _ in METRICS) + " |"]
     for r in runs:
         cells = [fmt.format(r["metrics"][k]) for k, _, fmt, _ in METRICS]
@@ -110,7 +115,7 @@ def table(runs: list[dict], settings: list[str]) -> tuple[str, bool]:
             cells.append(f"{diff:+.3g} (spread {spread:.3g})")
             verdicts.append("within" if abs(diff) <= spread else
                             ("better" if diff * better > 0 else "**worse**"))
-        lines.append(f"| **{other} − {base}** (fp32 std) | | " + " | ".join(cells) + " |")
+        lines.append(f"| **{other} − {base}** ({base} std) | | " + " | ".join(cells) + " |")
         lines.append("| verdict | | " + " | ".join(verdicts) + " |")
     return "\n".join(lines), ok
 
@@ -130,17 +135,23 @@ def check_2d(steps: int, threads: int) -> int:
         print(f"ring, training.precision = {setting}: resolves to {trainer.precision.words}")
         trainer.run()
         weights[setting] = {k: v.clone() for k, v in trainer.G.state_dict().items()}
-    same = all(torch.equal(weights["fp32"][k], weights["auto"][k]) for k in weights["fp32"])
-    print(f"ring after {steps} steps, seed 1: generator weights identical: {same}")
-    return 0 if same else 1
-
+    # "auto" on the MLPs is 32-bit with torch's fused optimiser step: the same formula,
+    # rounded in another order, so the weights agree to within rounding, not bit for bit
+    diff = max((weights["fp32"][k] - weights["auto"][k]).abs().max().item()
+               for k in weights["fp32"])
+    scale = max(weights["fp32"][k].abs().max().item() for k in weights["fp32"])
+    print(f"ring after {steps} steps, seed 1: largest generator weight difference {diff:.2e} "
+          f"(largest weight {scale:.2f})")
+    return 0 if diff <= 1e-2 * scale else 1
 
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--preset", default="digits")
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    p.add_argument("--settings", nargs="+", default=["fp32", "auto"])
+    p.add_argument("--field", default="training.precision", help="the setting compared")
+    p.add_argument("--settings", nargs="+", default=["fp32", "auto"], help="its values; the "
+                   "first is the baseline whose seeds' spread judges the others")
     p.add_argument("--n", type=int, default=quality.PICTURE_SAMPLES, help="pictures evaluated")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", metavar="FILE", help="write every run's figures (after each run)")
@@ -153,7 +164,8 @@ def main() -> int:
     runs = []
     if args.json and Path(args.json).exists():  # resume an interrupted benchmark
         runs = [r for r in json.loads(Path(args.json).read_text())
-                if r["preset"] == args.preset and r["steps"] == args.steps]
+                if r["preset"] == args.preset and r["steps"] == args.steps
+                and r.get("field", "training.precision") == args.field]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -162,11 +174,13 @@ def main() -> int:
         reference = quality.PictureReference(source, args.n)
         for seed in args.seeds:
             for setting in args.settings:
-                if any(r["seed"] == seed and r["setting"] == setting for r in runs):
+                if any(r["seed"] == seed and r["setting"] == setting
+                       and r.get("field", "training.precision") == args.field for r in runs):
                     continue
                 t0 = time.perf_counter()
                 r = train_and_evaluate(args.preset, seed, setting, args.steps, args.threads,
-                                       reference, source, folder)
+                                       reference, source, folder, args.field)
+                r["field"] = args.field
                 runs.append(r)
                 print(f"{args.preset} seed {seed} {setting} ({r['resolved']}): "
                       + ", ".join(f"{k} {r['metrics'][k]:.3f}" for k, *_ in METRICS)

@@ -137,11 +137,20 @@ def _stabiliser_field(s: objectives.Stabiliser) -> tuple:
                                    step=st.step, applies=s.applies))
 
 
+def _lazy_penalty_on(c) -> bool:
+    return any(s.lazy for s in objectives.stabilisers_on(c.loss))
+
+
 # The stabilisers' fields are declared by their entries in ganstudio.objectives, in its order
 LossConfig = dataclasses.make_dataclass("LossConfig", [
     ("name", str, option("nonsaturating", "Loss", "The game the two networks play.",
                          choices=catalog.LOSSES)),
     *(_stabiliser_field(s) for s in objectives.STABILISERS.values()),
+    ("penalty_every", int, option(1, "Slope penalty every", "Compute the R1 / R2 penalty only "
+                                  "every this many discriminator steps, this many times as "
+                                  "strong: about the same effect in less time (StyleGAN2's "
+                                  "lazy regularisation); 1 = every step.", minimum=1,
+                                  maximum=64, advanced=True, applies=_lazy_penalty_on)),
     ("label_smoothing", float, option(0.0, "Label smoothing", "Aim the discriminator at this "
                                       "much less than 1 for real data (one-sided); 0 = off.",
                                       minimum=0.0, exclusive_maximum=0.5, step=0.05,

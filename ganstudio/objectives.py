@@ -250,6 +250,10 @@ class Stabiliser:
     grad_of: tuple[str, ...] = ()  # "real", "fake": D's inputs the penalty differentiates at
     after_update: Callable[[list, Any], None] | None = None  # (D's weights, loss config)
     no_batchnorm: bool = False  # per-sample, so batch norm (which mixes samples) breaks it
+    # may be computed only every loss.penalty_every discriminator updates, that many times as
+    # strong ("lazy regularisation", Karras et al. 2020, StyleGAN2): a slope penalty changes
+    # slowly, and its second backward pass is a large share of a small network's step
+    lazy: bool = False
 
     def on(self, loss_config) -> bool:
         """Whether this stabiliser is on for a [loss] section."""
@@ -315,7 +319,8 @@ STABILISERS: dict[str, Stabiliser] = {
                             "on real data (Mescheder et al. 2018); 0 = off.", minimum=0.0,
                             maximum=1000.0, step=0.01),
             penalty=lambda s: r1_penalty(s.s_real, s.real_in),
-            weight=lambda lc: 0.5 * lc.r1_weight, grad_of=("real",), no_batchnorm=True),
+            weight=lambda lc: 0.5 * lc.r1_weight, grad_of=("real",), no_batchnorm=True,
+            lazy=True),
         Stabiliser(
             id="r2", title="the R2 penalty", opt_in=True,
             setting=Setting("r2_weight", 0.0, "R2 penalty", "Penalise the discriminator's slope "
@@ -323,7 +328,8 @@ STABILISERS: dict[str, Stabiliser] = {
                             maximum=1000.0, step=0.01),
             # the same squared slope as R1, at the generated samples D saw, weighted gamma / 2
             penalty=lambda s: r1_penalty(s.s_fake, s.fake_in),
-            weight=lambda lc: 0.5 * lc.r2_weight, grad_of=("fake",), no_batchnorm=True),
+            weight=lambda lc: 0.5 * lc.r2_weight, grad_of=("fake",), no_batchnorm=True,
+            lazy=True),
     ]
 }
 
@@ -331,6 +337,23 @@ STABILISERS: dict[str, Stabiliser] = {
 def stabilisers_on(loss_config) -> list[Stabiliser]:
     """The stabilisers on for a [loss] section, in the order they are applied."""
     return [s for s in STABILISERS.values() if s.on(loss_config)]
+
+
+def penalties_due(loss_config, d_update: int) -> list[tuple[Stabiliser, float]]:
+    """The penalties to add at D's update number ``d_update`` (0, 1, 2... over the run), each
+    with its weight: every penalty on, except that a lazy one comes only every
+    loss.penalty_every updates, that many times as strong."""
+    every = max(1, int(getattr(loss_config, "penalty_every", 1)))
+    out = []
+    for s in stabilisers_on(loss_config):
+        if s.penalty is None:
+            continue
+        if s.lazy and every > 1:
+            if d_update % every == 0:
+                out.append((s, every * s.weight(loss_config)))
+        else:
+            out.append((s, s.weight(loss_config)))
+    return out
 
 
 def batchnorm_breaker(loss_config) -> Stabiliser | None:

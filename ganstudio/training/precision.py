@@ -7,8 +7,8 @@ the chip's switches; the Trainer asks the plan for its autocast context and grad
 Measured on a 2-core CPU with AVX-512 BF16 (benchmarks/README.md): bfloat16 autocast and
 channels_last make a DCGAN step about twice as fast; an MLP on points gains nothing (its
 matrices are too small), so "auto" keeps the 2-D models in 32-bit. A processor without native
-bfloat16 would emulate it slowly: "auto" never picks it there.
-"""
+bfloat16 would emulate it slowly: "auto" never picks it there. Every setting but "fp32" also
+takes torch's fused optimiser step (one kernel instead of a loop over the weights)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,9 @@ class Plan:
     channels_last: bool = False
     tf32: bool = False
     cudnn_benchmark: bool = False
+    # torch's fused optimiser step (one kernel for every weight): on whenever the setting is
+    # not "fp32", which keeps exactly the arithmetic of before
+    fused_optimizer: bool = False
 
     @property
     def name(self) -> str:
@@ -122,7 +125,7 @@ def choose(setting: str, device_type: str, family: str, *, cpu_bf16: bool | None
             setting = "bf16" if cuda_bf16 else "fp16"
         return Plan("cuda", torch.bfloat16 if setting == "bf16" else torch.float16,
                     scaler=setting == "fp16", channels_last=conv, tf32=True,
-                    cudnn_benchmark=True)
+                    cudnn_benchmark=True, fused_optimizer=True)
     if device_type == "mps":
         if setting == "auto":  # not yet measured on Apple graphics: 32-bit until it is
             return Plan("mps")
@@ -133,7 +136,7 @@ def choose(setting: str, device_type: str, family: str, *, cpu_bf16: bool | None
         if cpu_bf16 is None:
             cpu_bf16 = cpu_has_native_bf16()
         if not (conv and cpu_bf16):
-            return Plan("cpu")
+            return Plan("cpu", fused_optimizer=True)
         setting = "bf16"
     return Plan("cpu", torch.bfloat16 if setting == "bf16" else torch.float16,
-                scaler=setting == "fp16", channels_last=conv)
+                scaler=setting == "fp16", channels_last=conv, fused_optimizer=True)

@@ -45,6 +45,17 @@ def _requires_grad(params: list[torch.Tensor], on: bool) -> None:
         p.requires_grad_(on)
 
 
+def _match_layouts(opt: torch.optim.Optimizer) -> None:
+    """Give each loaded optimiser buffer its weight's memory layout: a checkpoint holds them
+    contiguous, and a fused step walks a channels_last weight and its buffers in memory order
+    (mismatched, it would pair each weight with another's moments)."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, v in opt.state.get(p, {}).items():
+                if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
+                    opt.state[p][key] = torch.empty_like(p, dtype=v.dtype).copy_(v)
+
+
 class Trainer:
     def __init__(self, config: ExperimentConfig, *, source: DataSource | None = None,
                  progress: Progress | None = None, device: str | None = None):
@@ -111,6 +122,7 @@ class Trainer:
         self.lock = threading.RLock()
         self._session = None  # the session running this trainer (run()), if any
         self._hold_paused = False
+        self._last_penalty = None  # the last slope penalty computed (lazy ones skip updates)
 
     def _build(self, spec: ModelSpec, seed: int):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
@@ -123,7 +135,8 @@ class Trainer:
 
     def _optimizer(self, module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
         o = self.config.optimizer
-        return catalog.build_optimizer(o.name, module.parameters(), lr, o)
+        return catalog.build_optimizer(o.name, module.parameters(), lr, o,
+                                       fused=self.precision.fused_optimizer)
 
     # --- facts ---------------------------------------------------------------------------------
     @property
@@ -194,15 +207,16 @@ class Trainer:
         y_real = y_real.to(self.device) if (cond and y_real is not None) else None
         return real, y_real
 
-    def _d_step(self) -> tuple[torch.Tensor, ...]:
-        """One discriminator update: its loss, then each stabiliser that is on (the entries of
-        ganstudio.objectives.STABILISERS, in their order): penalties added to the loss, weight
-        clipping after the update."""
+    def _d_step(self, d_update: int) -> tuple[torch.Tensor, ...]:
+        """Discriminator update number ``d_update`` of the run: its loss, then each stabiliser
+        that is on (the entries of ganstudio.objectives.STABILISERS, in their order): penalties
+        added to the loss (a lazy one only on the updates it is due), weight clipping after
+        the update."""
         lc = self.config.loss
         on = objectives.stabilisers_on(lc)
-        penalties = [s for s in on if s.penalty is not None]
+        penalties = objectives.penalties_due(lc, d_update)
         # a penalty on D's slope at its inputs reuses the forward pass: those inputs need grad
-        grad_of = {g for s in penalties for g in s.grad_of}
+        grad_of = {g for s, _ in penalties for g in s.grad_of}
         real, y_real = self._real_batch(self.config.training.batch_size)
         z, y_fake = self._noise(len(real))
         with self._autocast():
@@ -221,12 +235,16 @@ class Trainer:
             if penalties:
                 batch = objectives.DStep(self._d_train, real, fake, y_real, y_fake, real_in,
                                          fake_in, s_real, s_fake, self.rng)
-                for s in penalties:
+                for s, weight in penalties:
                     value = s.penalty(batch)
                     penalty = value if penalty is None else penalty + value
-                    loss = loss + s.weight(lc) * value
-            if penalty is None:
-                penalty = torch.zeros((), device=self.device)
+                    loss = loss + weight * value
+            if penalty is None:  # none due this update: the record shows the last one made
+                penalty = self._last_penalty
+                if penalty is None:
+                    penalty = torch.zeros((), device=self.device)
+            else:
+                self._last_penalty = penalty.detach()
         self.opt_d.zero_grad(set_to_none=True)
         self._backward(loss, self.scaler_d)
         grad_norm = self._update("discriminator", loss, self.opt_d, self.scaler_d,
@@ -296,8 +314,9 @@ class Trainer:
             n_critic = self.config.training.n_critic
             self._follow_lr_schedule()
             try:
-                for _ in range(n_critic):
-                    d_loss, d_real, d_fake, d_gn, penalty = self._d_step()
+                for i in range(n_critic):
+                    d_loss, d_real, d_fake, d_gn, penalty = self._d_step(
+                        self.steps_done * n_critic + i)
                 g_loss, g_gn = self._g_step()
             except RuntimeError as e:
                 if isinstance(e, StepRefused) or not _is_out_of_memory(e):
@@ -473,8 +492,13 @@ class Trainer:
             # settings changed since (a new learning rate, say) win over the saved ones
             o = self.config.optimizer
             for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
+                _match_layouts(opt)
                 for group in opt.param_groups:
                     group["lr"] = lr
+                    # fused or not is this machine's choice, not the one the file was made on
+                    for key in ("fused", "foreach"):
+                        if key in group:
+                            group[key] = opt.defaults.get(key)
                     if "betas" in group:
                         group["betas"] = (o.beta1, o.beta2)
                     if "momentum" in group:

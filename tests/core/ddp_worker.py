@@ -66,7 +66,7 @@ def _gradients_are_averaged(trainer) -> bool:
         trainer.source.load_state_dict(copy.deepcopy(kept[3]))
 
     def step_gradients():
-        trainer._d_step()
+        trainer._d_step(trainer.steps_done)
         return torch.cat([p.grad.flatten() for p in trainer._d_params])
 
     averaged = step_gradients()

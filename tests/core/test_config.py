@@ -32,6 +32,7 @@ NON_DEFAULTS = {
     "loss.gp_weight": 5.0,
     "loss.clip": 0.05,
     "loss.r1_weight": 1e-5,
+    "loss.penalty_every": 16,
     "loss.label_smoothing": 0.1,
     "loss.instance_noise": 0.3,
     "loss.diffaugment": ["color", "cutout"],

@@ -76,6 +76,22 @@ def test_penalties_are_reported_and_change_the_discriminator_update(loss, field,
     assert any(not torch.equal(p, q) for p, q in zip(a.D.parameters(), b.D.parameters()))
 
 
+def test_a_lazy_r1_penalty_comes_every_n_updates_n_times_as_strong():
+    lazy = Trainer(tiny_config(loss__r1_weight=1.0, loss__penalty_every=4))
+    strong = Trainer(tiny_config(loss__r1_weight=4.0))  # 4x, at every update
+    due = [len(objectives.penalties_due(lazy.config.loss, i)) for i in range(8)]
+    assert due == [1, 0, 0, 0, 1, 0, 0, 0]
+    # update 0 is due: the same maths as a 4 times stronger penalty at every update
+    a, b = lazy.step(), strong.step()
+    assert a["d_loss"] == b["d_loss"] and a["penalty"] > 0
+    assert all(torch.equal(p, q) for p, q in zip(lazy.D.parameters(), strong.D.parameters()))
+    # updates 1-3 skip it: another update, and the record keeps the last penalty computed
+    a, b = lazy.step(), strong.step()
+    assert a["d_loss"] != b["d_loss"]
+    assert [lazy.step()["penalty"] for _ in range(2)] == [a["penalty"]] * 2
+    assert lazy.step()["penalty"] != a["penalty"]  # update 4: computed again
+
+
 def test_the_discriminator_step_applies_the_stabilisers_the_registry_lists(monkeypatch):
     # a made-up stabiliser: the slope on generated data (needs grad at D's fake inputs), added
     # with weight 0, and a hook after the update; the trainer knows it only through its entry
