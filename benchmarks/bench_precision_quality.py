@@ -15,8 +15,8 @@ rule: a speed-up stays on by default only where the difference between the means
 the run-to-run spread (the first setting's seeds' standard deviation) of every metric.
 
 ``--check-2d`` asks what "auto" resolves to for each model family and trains the ring preset
-with fp32 and with auto from the same seed: the weights must agree to within rounding ("auto"
-on the MLPs differs from fp32 only by the fused optimiser step).
+with fp32 and with auto from the same seed: after one step the weights must agree to within
+rounding ("auto" on the MLPs differs from fp32 only by the fused optimiser step).
 """
 
 from __future__ import annotations
@@ -129,20 +129,26 @@ def check_2d(steps: int, threads: int) -> int:
                 plan = precision.choose("auto", device, family, cpu_bf16=chip, cuda_bf16=chip)
                 print(f"auto, {family:5s} on {device:4s} (native bf16 {chip!s:5s}): {plan.words}"
                       f"{', channels_last' if plan.channels_last else ''}")
-    weights = {}
-    for setting in ("fp32", "auto"):
-        trainer = Trainer(config_for("ring", 1, setting, steps, threads))
-        print(f"ring, training.precision = {setting}: resolves to {trainer.precision.words}")
-        trainer.run()
-        weights[setting] = {k: v.clone() for k, v in trainer.G.state_dict().items()}
     # "auto" on the MLPs is 32-bit with torch's fused optimiser step: the same formula,
-    # rounded in another order, so the weights agree to within rounding, not bit for bit
-    diff = max((weights["fp32"][k] - weights["auto"][k]).abs().max().item()
-               for k in weights["fp32"])
-    scale = max(weights["fp32"][k].abs().max().item() for k in weights["fp32"])
-    print(f"ring after {steps} steps, seed 1: largest generator weight difference {diff:.2e} "
-          f"(largest weight {scale:.2f})")
-    return 0 if diff <= 1e-2 * scale else 1
+    # rounded in another order. One step agrees to within rounding; over many steps a GAN's
+    # dynamics amplify any rounding difference (another thread count does the same), so
+    # the trajectories part and only quality over seeds can compare them
+    diffs = {}
+    for n in (1, steps):
+        weights = {}
+        for setting in ("fp32", "auto"):
+            trainer = Trainer(config_for("ring", 1, setting, n, threads))
+            if n == 1:
+                print(f"ring, training.precision = {setting}: resolves to "
+                      f"{trainer.precision.words}, fused optimiser step: "
+                      f"{trainer.precision.fused_optimizer}")
+            trainer.run()
+            weights[setting] = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+        diffs[n] = max((weights["fp32"][k] - weights["auto"][k]).abs().max().item()
+                       for k in weights["fp32"])
+        print(f"ring after {n} step(s), seed 1: largest generator weight difference "
+              f"{diffs[n]:.2e}")
+    return 0 if diffs[1] <= 1e-5 else 1
 
 def main() -> int:
     p = argparse.ArgumentParser()

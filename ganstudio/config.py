@@ -118,7 +118,7 @@ class ModelConfig:
                           minimum=4, maximum=4096)
     d_width: int = option(256, "Discriminator width", "Neurons per layer (MLP) or channels of "
                           "the finest layer (DCGAN).", minimum=4, maximum=4096)
-    layers: int = option(3, "Hidden layers", "Hidden layers in each MLP network.",
+    layers: int = option(4, "Hidden layers", "Hidden layers in each MLP network.",
                          minimum=1, maximum=8, applies=lambda c: c.model.family == "mlp")
     conditional: bool = option(False, "Use labels", "Tell both networks the label (digit, kind "
                                "of shape...), so you can ask for a chosen kind.",
@@ -203,7 +203,7 @@ class OptimizerConfig:
 class TrainingConfig:
     batch_size: int = option(256, "Batch size", "Samples in each training step.",
                              minimum=1, maximum=65536)
-    steps: int = option(6000, "Steps", "How many training steps to run (0 = until you stop "
+    steps: int = option(7500, "Steps", "How many training steps to run (0 = until you stop "
                         "it).", minimum=0, maximum=100_000_000)
     seed: int = option(0, "Seed", "Makes a run repeatable: the same seed gives the same run.",
                        minimum=0, maximum=2**31 - 1)

@@ -24,7 +24,7 @@ NON_DEFAULTS = {
     "model.latent_dim": 100,
     "model.g_width": 64,
     "model.d_width": 32,
-    "model.layers": 4,
+    "model.layers": 2,
     "model.conditional": True,
     "model.spectral_norm": True,
     "model.d_norm": "none",

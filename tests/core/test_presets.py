@@ -17,9 +17,19 @@ def test_the_required_presets_are_there_with_words_for_people():
         assert presets[name].title and len(presets[name].description) > 20
 
 
+# what the ring preset tunes for points in the plane and would not suit every experiment as a
+# default: a noise of 2 numbers would starve a picture model; the lazy penalty is measured on
+# the 2-D presets only
+RING_ONLY = {("model", "latent_dim"): 2, ("loss", "penalty_every"): 16}
+
+
 def test_the_default_experiment_is_the_ring_preset():
     assert DEFAULT_PRESET == "ring"
-    assert load_preset("ring").to_dict() == ExperimentConfig().to_dict()
+    ring, default = load_preset("ring").to_dict(), ExperimentConfig().to_dict()
+    for (section, key), value in RING_ONLY.items():
+        assert ring[section].pop(key) == value
+        assert default[section].pop(key) != value
+    assert ring == default
 
 
 @pytest.mark.parametrize("name", [p.name for p in list_presets()])
