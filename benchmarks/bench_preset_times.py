@@ -21,21 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_time_to_quality import parse_value  # noqa: E402 (beside this script)
 from ganstudio.presets import load_preset  # noqa: E402
 from ganstudio.training import Trainer  # noqa: E402
 
 # (steps when recognisable, as judged on the demos' sample grids; the preset's last step)
 MILESTONES = {"digits": 1000, "shapes": 4000, "fashion-mnist": 3000, "mnist-5k": 3000}
 WARMUP = 10
-
-
-def parse_value(v: str):
-    for cast in (int, float):
-        try:
-            return cast(v)
-        except ValueError:
-            pass
-    return v
 
 
 def measure(name: str, steps: int, sets: dict) -> dict:

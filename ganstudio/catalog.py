@@ -111,6 +111,7 @@ def _sgd(params, lr: float, o, fused: bool = False):
     build = lambda **kw: torch.optim.SGD(params, lr=lr, momentum=o.momentum, **kw)  # noqa
     return _fusable(build) if fused else build()
 
+
 OPTIMIZERS: dict[str, OptimizerChoice] = {
     c.id: c
     for c in [

@@ -343,7 +343,7 @@ def penalties_due(loss_config, d_update: int) -> list[tuple[Stabiliser, float]]:
     """The penalties to add at D's update number ``d_update`` (0, 1, 2... over the run), each
     with its weight: every penalty on, except that a lazy one comes only every
     loss.penalty_every updates, that many times as strong."""
-    every = max(1, int(getattr(loss_config, "penalty_every", 1)))
+    every = loss_config.penalty_every
     out = []
     for s in stabilisers_on(loss_config):
         if s.penalty is None:

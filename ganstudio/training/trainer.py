@@ -29,6 +29,7 @@ from ganstudio.models import ModelSpec, build_models, count_parameters, make_spe
 from ganstudio.training.device import resolve_device
 from ganstudio.training.health import Alarm
 from ganstudio.training.history import History
+from ganstudio.training.optimizer_state import optimizer_state, restore_optimizer
 from ganstudio.training.quality import quality_arrays, quality_points
 from ganstudio.training.run_state import RunState
 # the ways a step is refused, kept importable from here (where callers have always found them)
@@ -43,17 +44,6 @@ Callback = Callable[[dict], None]
 def _requires_grad(params: list[torch.Tensor], on: bool) -> None:
     for p in params:
         p.requires_grad_(on)
-
-
-def _match_layouts(opt: torch.optim.Optimizer) -> None:
-    """Give each loaded optimiser buffer its weight's memory layout: a checkpoint holds them
-    contiguous, and a fused step walks a channels_last weight and its buffers in memory order
-    (mismatched, it would pair each weight with another's moments)."""
-    for group in opt.param_groups:
-        for p in group["params"]:
-            for key, v in opt.state.get(p, {}).items():
-                if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
-                    opt.state[p][key] = torch.empty_like(p, dtype=v.dtype).copy_(v)
 
 
 class Trainer:
@@ -447,17 +437,11 @@ class Trainer:
         def module(m):  # contiguous: channels_last weights are saved in the usual layout
             return {k: v.detach().cpu().contiguous().clone() for k, v in m.state_dict().items()}
 
-        def optimizer(o):
-            sd = o.state_dict()
-            state = {i: {k: (v.detach().cpu().contiguous().clone() if torch.is_tensor(v) else v)
-                         for k, v in entry.items()} for i, entry in sd["state"].items()}
-            return {"state": state, "param_groups": copy.deepcopy(sd["param_groups"])}
-
         with self.lock:
             return {
                 "G": module(self.G), "D": module(self.D),
                 "EMA": module(self.ema) if self.ema is not None else None,
-                "opt_g": optimizer(self.opt_g), "opt_d": optimizer(self.opt_d),
+                "opt_g": optimizer_state(self.opt_g), "opt_d": optimizer_state(self.opt_d),
                 "rng": self.rng.get_state().cpu(), "data": dict(self.source.state_dict()),
                 "fixed_z": self.fixed_z.clone(),
                 "fixed_y": None if self.fixed_y is None else self.fixed_y.clone(),
@@ -483,26 +467,10 @@ class Trainer:
             module(self.D, state["D"], "discriminator")
             if self.ema is not None:
                 module(self.ema, state.get("EMA") or state["G"], "averaged generator")
-            for name in ("opt_g", "opt_d"):
-                try:
-                    getattr(self, name).load_state_dict(state[name])
-                except (KeyError, ValueError, RuntimeError):
-                    raise StateMismatch("optimiser", "the optimiser state is damaged, or is "
-                                        "for another optimiser") from None
             # settings changed since (a new learning rate, say) win over the saved ones
             o = self.config.optimizer
-            for opt, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
-                _match_layouts(opt)
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                    # fused or not is this machine's choice, not the one the file was made on
-                    for key in ("fused", "foreach"):
-                        if key in group:
-                            group[key] = opt.defaults.get(key)
-                    if "betas" in group:
-                        group["betas"] = (o.beta1, o.beta2)
-                    if "momentum" in group:
-                        group["momentum"] = o.momentum
+            restore_optimizer(self.opt_g, state["opt_g"], o.lr_g, o)
+            restore_optimizer(self.opt_d, state["opt_d"], o.lr_d, o)
             self.rng.set_state(state["rng"])
             try:
                 self.source.load_state_dict(state["data"])

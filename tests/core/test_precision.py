@@ -46,6 +46,19 @@ def test_every_setting_but_fp32_takes_the_fused_optimiser_step(make_config):
         assert torch.allclose(p, q, rtol=1e-4, atol=1e-6)
 
 
+def test_a_run_saved_unfused_continues_fused_where_this_setting_fuses(make_config):
+    from ganstudio.training import Trainer
+
+    saved = Trainer(make_config("ring", training__precision="fp32"))
+    saved.step()
+    resumed = Trainer(make_config("ring", training__precision="auto"))
+    resumed.load_state_dict(saved.state_dict())
+    assert all(g["fused"] for g in resumed.opt_g.param_groups + resumed.opt_d.param_groups)
+    back = Trainer(make_config("ring", training__precision="fp32"))
+    back.load_state_dict(resumed.state_dict())
+    assert not any(g["fused"] for g in back.opt_g.param_groups)
+
+
 def test_an_optimiser_torch_cannot_fuse_falls_back_to_its_loop():
     from types import SimpleNamespace
 
