@@ -3,7 +3,8 @@
 Pure Python on purpose (no Qt, and torch only inside the optimisers' builders): the config
 validates against it, the command line lists it and the GUI fills its combo boxes from it, so a
 new data set, model or optimiser appears everywhere from one entry here. The losses are the
-entries of ganstudio.objectives (``LOSSES`` here is that table), which also holds their maths.
+entries of ganstudio.objectives (``LOSSES`` here is that table), which also holds their maths;
+both build on ganstudio.choice, and the objectives never import the catalogue (no cycle).
 """
 
 from __future__ import annotations
@@ -11,12 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-
-@dataclass(frozen=True)
-class Choice:
-    id: str
-    title: str
-    help: str
+from ganstudio.choice import Choice
+from ganstudio.objectives import LOSSES  # noqa: F401 (the losses are the registry's entries)
 
 
 @dataclass(frozen=True)
@@ -181,16 +178,6 @@ D_NORMS: dict[str, Choice] = {
 
 def sources_of_kind(kind: str) -> list[str]:
     return [s.id for s in SOURCES.values() if s.kind == kind]
-
-
-def __getattr__(name: str):
-    # LOSSES are the entries of the objectives registry, which builds on Choice above: read
-    # when first asked for, so that either module may be imported first
-    if name == "LOSSES":
-        from ganstudio.objectives import LOSSES
-
-        return LOSSES
-    raise AttributeError(f"module 'ganstudio.catalog' has no attribute '{name}'")
 
 
 @dataclass(frozen=True)

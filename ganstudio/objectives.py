@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ganstudio.catalog import Choice
+from ganstudio.choice import Choice
 
 # --- how scores read to a person ---------------------------------------------------------------
 
