@@ -12,48 +12,104 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ganstudio import objectives
 from ganstudio.choice import Choice
-from ganstudio.objectives import LOSSES  # noqa: F401 (the losses are the registry's entries)
+
+LOSSES = objectives.LOSSES  # the losses are the entries of their registry
 
 
-@dataclass(frozen=True)
+# the [data] settings every picture source reads
+PICTURES = ("image_size", "channels")
+
+
+@dataclass(frozen=True, kw_only=True)
 class SourceInfo(Choice):
+    """A data set. Everything else reads this entry: the config (which [data] settings apply,
+    what must be filled in), the forms, ``data.build_source`` (through ``loader``), the live
+    quality (``classifier``), the presets list and the explorer's demos."""
+
     kind: str  # "2d" (points in the plane) or "image"
+    # what reads it: a callable (data: DataConfig, *, seed, progress) -> DataSource, or the
+    # "module:name" of one, imported on first use (this module stays free of torch)
+    loader: str | Callable
+    settings: tuple[str, ...] = ()  # the [data] settings it reads (the others are hidden)
     num_classes: int | None = 0  # 0: no labels; None: known only once the data is read (folder)
     channels: int = 0  # the data's own colour channels (images)
-    needs_root: bool = False  # reads files from data.root
-    can_download: bool = False  # torchvision can fetch it when data.download is on
+    needs_root: bool = False  # cannot be read without a folder in data.root
+    classifier: bool = False  # GAN Studio ships a classifier for it (metrics/classifier.py)
+    preset: str = ""  # its ready-made experiment (resources/presets/NAME.toml); presets are
+    #                   listed in the order of these entries
+    demo: str = ""  # title of its bundled demo model (resources/demos/ID.safetensors)...
+    demo_rank: int = 0  # ...and where the explorer lists it (a newcomer meets pictures first)
 
+    @property
+    def can_download(self) -> bool:
+        return "download" in self.settings
+
+    def load(self) -> Callable:
+        """The loader itself (importing its module the first time)."""
+        if callable(self.loader):
+            return self.loader
+        import importlib
+
+        module, _, name = self.loader.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def _source(id: str, title: str, help: str, kind: str, loader: str | Callable,
+            **kw) -> SourceInfo:
+    return SourceInfo(id=id, title=title, help=help, kind=kind, loader=loader, **kw)
+
+
+_TOY = "ganstudio.data.toy2d:"
 
 SOURCES: dict[str, SourceInfo] = {
     s.id: s
     for s in [
-        SourceInfo("ring", "Ring of 8 blobs", "Eight small round clusters on a circle: the classic "
-                   "test of whether a GAN finds every cluster (mode collapse).", "2d"),
-        SourceInfo("grid", "Grid of 25 blobs", "Twenty-five small clusters on a 5 x 5 grid: a harder "
-                   "test of whether a GAN finds every cluster.", "2d"),
-        SourceInfo("spiral", "Spiral", "Points along a two-armed spiral.", "2d"),
-        SourceInfo("moons", "Two moons", "Two interleaved half circles.", "2d"),
-        SourceInfo("circles", "Two circles", "A small circle inside a large one.", "2d"),
-        SourceInfo("points", "My points", "Points you place yourself, with a little spread around "
-                   "each.", "2d"),
-        SourceInfo("shapes", "Shapes (drawn)", "Coloured circles, squares, triangles and more, drawn "
-                   "on the fly: no download needed.", "image", num_classes=6, channels=3),
-        SourceInfo("digits", "Digits (drawn)", "Handwriting-like digits 0 to 9, drawn on the fly: no "
-                   "download needed.", "image", num_classes=10, channels=1),
-        SourceInfo("folder", "My images (folder)", "Every picture in a folder. Put pictures in one "
-                   "subfolder per kind to give them labels.", "image", num_classes=None, channels=3,
-                   needs_root=True),
-        SourceInfo("fashion-mnist", "Fashion-MNIST", "70,000 small grey photos of clothes in 10 "
-                   "kinds (shirts, shoes, bags...).", "image", num_classes=10, channels=1),
-        SourceInfo("mnist-5k", "MNIST (5,000 digits)", "5,000 real handwritten digits, 500 of each "
-                   "from 0 to 9.", "image", num_classes=10, channels=1),
-        SourceInfo("mnist", "MNIST (from disk)", "The 70,000 handwritten digits of MNIST, read from "
-                   "a folder on your disk.", "image", num_classes=10, channels=1, needs_root=True,
-                   can_download=True),
-        SourceInfo("cifar10", "CIFAR-10 (from disk)", "60,000 tiny colour photos in 10 kinds "
-                   "(planes, cats, ships...), read from a folder on your disk.", "image",
-                   num_classes=10, channels=3, needs_root=True, can_download=True),
+        _source("ring", "Ring of 8 blobs", "Eight small round clusters on a circle: the classic "
+                "test of whether a GAN finds every cluster (mode collapse).", "2d", _TOY + "RING",
+                preset="ring", demo="Ring of 8 blobs (points in the plane)", demo_rank=5),
+        _source("grid", "Grid of 25 blobs", "Twenty-five small clusters on a 5 x 5 grid: a harder "
+                "test of whether a GAN finds every cluster.", "2d", _TOY + "GRID", preset="grid"),
+        _source("spiral", "Spiral", "Points along a two-armed spiral.", "2d", _TOY + "SPIRAL",
+                settings=("noise",)),
+        _source("moons", "Two moons", "Two interleaved half circles.", "2d", _TOY + "MOONS",
+                settings=("noise",)),
+        _source("circles", "Two circles", "A small circle inside a large one.", "2d",
+                _TOY + "CIRCLES", settings=("noise",)),
+        _source("points", "My points", "Points you place yourself, with a little spread around "
+                "each.", "2d", _TOY + "POINTS", settings=("noise", "points")),
+        _source("shapes", "Shapes (drawn)", "Coloured circles, squares, triangles and more, drawn "
+                "on the fly: no download needed.", "image", "ganstudio.data.procedural:load_shapes",
+                settings=PICTURES + ("size",), num_classes=6, channels=3, classifier=True,
+                preset="shapes", demo="Coloured shapes (drawn data, with labels)", demo_rank=2),
+        _source("digits", "Digits (drawn)", "Handwriting-like digits 0 to 9, drawn on the fly: no "
+                "download needed.", "image", "ganstudio.data.procedural:load_digits",
+                settings=PICTURES + ("size",), num_classes=10, channels=1, classifier=True,
+                preset="digits", demo="Handwritten digits (drawn data, with labels)",
+                demo_rank=1),
+        _source("folder", "My images (folder)", "Every picture in a folder. Put pictures in one "
+                "subfolder per kind to give them labels.", "image", "ganstudio.data.folder:load",
+                settings=("root", *PICTURES, "limit"), num_classes=None, channels=3,
+                needs_root=True),
+        _source("fashion-mnist", "Fashion-MNIST", "70,000 small grey photos of clothes in 10 "
+                "kinds (shirts, shoes, bags...).", "image",
+                "ganstudio.data.datasets:fashion_mnist", settings=("root", *PICTURES, "limit"),
+                num_classes=10, channels=1, classifier=True, preset="fashion-mnist",
+                demo="Fashion-MNIST clothes (with labels)", demo_rank=3),
+        _source("mnist-5k", "MNIST (5,000 digits)", "5,000 real handwritten digits, 500 of each "
+                "from 0 to 9.", "image", "ganstudio.data.datasets:mnist_5k",
+                settings=PICTURES + ("limit",), num_classes=10, channels=1, classifier=True,
+                preset="mnist-5k"),
+        _source("mnist", "MNIST (from disk)", "The 70,000 handwritten digits of MNIST, read from "
+                "a folder on your disk.", "image", "ganstudio.data.datasets:mnist",
+                settings=("root", "download", *PICTURES, "limit"), num_classes=10, channels=1,
+                needs_root=True),
+        _source("cifar10", "CIFAR-10 (from disk)", "60,000 tiny colour photos in 10 kinds "
+                "(planes, cats, ships...), read from a folder on your disk.", "image",
+                "ganstudio.data.datasets:cifar10", settings=("root", "download", *PICTURES,
+                                                             "limit"),
+                num_classes=10, channels=3, needs_root=True),
     ]
 }
 

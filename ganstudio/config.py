@@ -42,7 +42,9 @@ def _is_image(cfg) -> bool:
     return _source(cfg).kind == "image"
 
 
-_SHAPE_SOURCES = ("spiral", "moons", "circles", "points")
+def _read_by_source(name: str) -> Callable[[Any], bool]:
+    """``applies`` of a [data] setting: the chosen data set's entry lists it among its settings."""
+    return lambda c: name in _source(c).settings
 
 
 @dataclass
@@ -50,27 +52,24 @@ class DataConfig:
     source: str = option("ring", "Data set", "What the GAN learns to imitate.",
                          choices=catalog.SOURCES)
     root: str = option("", "Folder", "The folder the pictures (or the data set's files) are in.",
-                       applies=lambda c: _source(c).needs_root
-                       or c.data.source == "fashion-mnist")
+                       applies=_read_by_source("root"))
     download: bool = option(False, "Download if missing", "Fetch the data set from the internet "
                             "when it is not in the folder yet (needs a connection).",
-                            applies=lambda c: _source(c).can_download)
+                            applies=_read_by_source("download"))
     image_size: int = option(32, "Picture size", "Width and height of the pictures, in pixels. "
                              "Bigger is slower.", choices={32: "32 x 32", 64: "64 x 64"},
-                             applies=_is_image)
+                             applies=_read_by_source("image_size"))
     channels: int = option(0, "Colours", "Train on colour or grey pictures.",
-                           choices={0: "As the data", 1: "Grey", 3: "Colour"}, applies=_is_image)
+                           choices={0: "As the data", 1: "Grey", 3: "Colour"},
+                           applies=_read_by_source("channels"))
     size: int = option(20000, "Pictures to draw", "How many pictures to draw for a drawn data "
-                       "set.", minimum=10, maximum=500000,
-                       applies=lambda c: c.data.source in ("shapes", "digits"))
+                       "set.", minimum=10, maximum=500000, applies=_read_by_source("size"))
     limit: int = option(0, "Use at most", "Use at most this many pictures (0 = all of them).",
-                        minimum=0, applies=lambda c: _is_image(c)
-                        and c.data.source not in ("shapes", "digits"))
+                        minimum=0, applies=_read_by_source("limit"))
     noise: float = option(0.05, "Spread", "How far points scatter around the shape.",
-                          minimum=0.0, maximum=2.0, step=0.01,
-                          applies=lambda c: c.data.source in _SHAPE_SOURCES)
+                          minimum=0.0, maximum=2.0, step=0.01, applies=_read_by_source("noise"))
     points: list = option([], "My points", "The points to imitate, as [x, y] pairs.",
-                          applies=lambda c: c.data.source == "points")
+                          applies=_read_by_source("points"))
 
 
 @dataclass
@@ -359,7 +358,7 @@ class ExperimentConfig:
             out.append(("model.conditional", f"'{src.title}' has no labels to use."))
         if src.needs_root and not self.data.root.strip():
             out.append(("data.root", f"Choose the folder that holds '{src.title}'."))
-        if self.data.source == "points" and not self.data.points:
+        if "points" in src.settings and not self.data.points:
             out.append(("data.points", "Place at least one point."))
         if self.loss.diffaugment and src.kind != "image":
             out.append(("loss.diffaugment", "DiffAugment works on pictures only."))

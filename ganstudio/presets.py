@@ -13,6 +13,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli packag
 from dataclasses import dataclass
 from pathlib import Path
 
+from ganstudio import catalog
 from ganstudio.config import ConfigError, ExperimentConfig
 from ganstudio.paths import presets_dir
 
@@ -48,8 +49,8 @@ def list_presets() -> list[Preset]:
         meta = _read(path).get("preset", {})
         out.append(Preset(path.stem, meta.get("title", path.stem),
                           meta.get("description", ""), path))
-    # the default first, then in the order a newcomer would try them
-    order = ["ring", "grid", "shapes", "digits", "fashion-mnist", "mnist-5k"]
+    # in the order of the data sets they are made for (the default first: a newcomer's order)
+    order = [s.preset for s in catalog.SOURCES.values() if s.preset]
     return sorted(out, key=lambda p: (order.index(p.name) if p.name in order else len(order),
                                       p.name))
 

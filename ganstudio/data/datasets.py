@@ -202,3 +202,25 @@ def load_cifar10(root: str, download: bool = False, **kw) -> ImageTensorSource:
     x = np.concatenate([p.data for p in parts])  # (N, 32, 32, 3) uint8
     y = np.concatenate([np.asarray(p.targets) for p in parts])
     return _finish(x, y, source_id="cifar10", title="CIFAR-10", names=CIFAR_NAMES, **kw)
+
+
+# --- the loaders the catalogue's entries name: (data: DataConfig, *, seed, progress) -----------
+
+def _settings(data, seed: int) -> dict:
+    return dict(image_size=data.image_size, channels=data.channels, limit=data.limit, seed=seed)
+
+
+def fashion_mnist(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return load_fashion_mnist(data.root, data.download, **_settings(data, seed))
+
+
+def mnist_5k(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return load_mnist_5k(**_settings(data, seed))
+
+
+def mnist(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return load_mnist(data.root, data.download, **_settings(data, seed))
+
+
+def cifar10(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return load_cifar10(data.root, data.download, **_settings(data, seed))

@@ -160,3 +160,9 @@ def load_folder(root: str | os.PathLike, *, image_size: int, channels: int, limi
     return ImageTensorSource(images, y, source_id="folder", title=f"My images ({name})",
                              label_names=names if labels is not None else None, seed=seed,
                              skipped=skipped)
+
+
+def load(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    """The loader the catalogue's "folder" entry names: [data] (DataConfig) -> the source."""
+    return load_folder(data.root, image_size=data.image_size, channels=data.channels,
+                       limit=data.limit, seed=seed, progress=progress)

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from ganstudio.data.base import Progress
+from ganstudio import catalog
+from ganstudio.data.base import ImageTensorSource, Progress, fit_channels
 
 SHAPE_NAMES = ["circle", "square", "triangle", "star", "cross", "heart"]
 DIGIT_NAMES = [str(d) for d in range(10)]
@@ -378,3 +379,23 @@ def draw_digits(n: int, size: int, seed: int,
     for i in _drawing(n, "Drawing digits", progress):
         images[i, 0] = _digit(int(labels[i]), size, factor, _rng(seed, i, "digits"))
     return torch.from_numpy(images), torch.from_numpy(labels)
+
+
+# --- the loaders the catalogue's entries name: (data: DataConfig, *, seed, progress) -----------
+
+def _load(draw, names: list[str], data, seed: int,
+          progress: Progress | None) -> ImageTensorSource:
+    # the drawing depends on the seed only, not on the training seed: same data every run
+    images, labels = draw(data.size, data.image_size, seed=0, progress=progress)
+    images = fit_channels(images, data.channels or images.shape[1])
+    return ImageTensorSource(images, labels, source_id=data.source,
+                             title=catalog.SOURCES[data.source].title, label_names=names,
+                             seed=seed)
+
+
+def load_shapes(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return _load(draw_shapes, SHAPE_NAMES, data, seed, progress)
+
+
+def load_digits(data, *, seed: int, progress: Progress | None = None) -> ImageTensorSource:
+    return _load(draw_digits, DIGIT_NAMES, data, seed, progress)

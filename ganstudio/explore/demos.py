@@ -10,10 +10,15 @@ import json
 import struct
 from pathlib import Path
 
+from ganstudio import catalog
 from ganstudio.paths import resources_dir
 
-# the order a newcomer meets them in
-ORDER = ["digits", "shapes", "fashion-mnist", "mnist-5k", "ring", "grid"]
+
+def demo_titles() -> dict[str, str]:
+    """Source id -> title of its demo model, in the order a newcomer meets them (the
+    catalogue entries' ``demo`` and ``demo_rank``): packaging/make_demos.py makes these."""
+    entries = sorted((s for s in catalog.SOURCES.values() if s.demo), key=lambda s: s.demo_rank)
+    return {s.id: s.demo for s in entries}
 
 
 def demos_dir() -> Path:
@@ -40,8 +45,9 @@ def list_demos() -> list[tuple[str, str]]:
     d = demos_dir()
     if not d.is_dir():
         return []
+    order = list(demo_titles())
     files = sorted(d.glob("*.safetensors"),
-                   key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER),
+                   key=lambda p: (order.index(p.stem) if p.stem in order else len(order),
                                   p.stem))
     out = []
     for p in files:

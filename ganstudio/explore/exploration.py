@@ -292,10 +292,9 @@ def tile(pictures: list[np.ndarray], cols: int | None = None, padding: int = 2) 
 
 def plane_backdrop(config) -> tuple[np.ndarray, tuple]:
     """For a 2-D experiment: real points to draw behind generated ones, and the view's box."""
-    from ganstudio.data.toy2d import Toy2DSource
+    from ganstudio.data import build_source
 
-    d = config.data
-    src = Toy2DSource(d.source, noise=d.noise, points=d.points)
+    src = build_source(config, seed=0)
     return src.preview(800)[0].numpy(), src.bounds
 
 

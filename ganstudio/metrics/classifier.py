@@ -19,12 +19,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ganstudio import catalog
 from ganstudio.errors import UserError
 from ganstudio.paths import resources_dir
 
 SIZE = 32  # the classifiers see 32 x 32 pictures; 64 x 64 ones are shrunk first
 FEATURES = 128
-DATASETS = ("digits", "shapes", "fashion-mnist", "mnist-5k")
+# the data sets whose catalogue entry says GAN Studio ships a classifier for them
+DATASETS = tuple(s.id for s in catalog.SOURCES.values() if s.classifier)
 
 
 class ClassifierUnavailable(UserError):

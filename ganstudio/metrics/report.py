@@ -260,7 +260,7 @@ class PictureReference:
         else:
             report.notes.append(
                 f"GAN Studio has no classifier for this data set ({self.source.id}): its own "
-                "feature space exists for digits, shapes, fashion-mnist and mnist-5k."
+                f"feature space exists for {', '.join(clf.DATASETS)}."
                 + ("" if inception else " FID (Inception) works for any pictures, when asked "
                    "for."))
         if inception:

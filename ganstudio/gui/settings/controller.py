@@ -128,7 +128,7 @@ class SettingsController(QObject):
             return
         problems = dict(self.config.problems())
         data_problem = next((m for p, m in problems.items() if p.startswith("data.")), None)
-        if self.config.data.source == "points" and not self.config.data.points:
+        if "points" in self.config.source_info.settings and not self.config.data.points:
             self.jobs.cancel("data")
             self.dataset_panel.show_empty_points()
             return
