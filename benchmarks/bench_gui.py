@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from ganstudio.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -171,18 +172,19 @@ def ratio_summary(on_rates, off_rates) -> dict:
 
 
 def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
-    from ganstudio.train_command import _MetricsLog, _Progress
     from ganstudio.presets import load_preset
+    from ganstudio.train_command import _Progress
     from ganstudio.training import Trainer
+    from ganstudio.training.metrics_log import MetricsLog
 
     cfg = load_preset(preset)
     cfg.training.steps = 0
     cfg.training.threads = threads
     t = Trainer(cfg)
     out = Path(tempfile.mkdtemp())
-    bar, log = _Progress(t, quiet=False), _MetricsLog(out / "metrics.csv", None)
+    bar, log = _Progress(t, quiet=False), MetricsLog(out / "metrics.csv", None)
     t.callbacks += [bar, log]
-    t.run(50)
+    train(t, 50)
     warm = time.perf_counter() + 2.0
     while time.perf_counter() < warm:
         t.step()

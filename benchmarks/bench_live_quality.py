@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ganstudio.presets import load_preset  # noqa: E402
-from ganstudio.training import Trainer  # noqa: E402
+from ganstudio.training import Trainer, train  # noqa: E402
 
 RUNS = {"ring": 3000, "digits": 1000}
 
@@ -31,7 +31,7 @@ def one(preset: str, steps: int, every: int, threads: int) -> tuple[float, float
     cfg.set("training.sample_every", 0)
     tr = Trainer(cfg)
     t0 = time.perf_counter()
-    tr.run(steps)
+    train(tr, steps)
     wall = time.perf_counter() - t0
     spent = sum(p.seconds for p in tr.quality_history)
     return wall, spent, len(tr.quality_history)

@@ -35,7 +35,7 @@ import torch  # noqa: E402
 
 from ganstudio.metrics import report as quality  # noqa: E402
 from ganstudio.presets import load_preset  # noqa: E402
-from ganstudio.training import Trainer  # noqa: E402
+from ganstudio.training import Trainer, train  # noqa: E402
 from ganstudio.training import precision  # noqa: E402
 from ganstudio.training.checkpoint import load_generator  # noqa: E402
 
@@ -65,7 +65,7 @@ def train_and_evaluate(preset, seed, setting, steps, threads, reference, source,
                        field="training.precision") -> dict:
     trainer = Trainer(config_for(preset, seed, setting, steps, threads, field), source=source)
     plan = trainer.precision.words if field == "training.precision" else f"{field} = {setting}"
-    state = trainer.run()
+    state = train(trainer)
     path = trainer.save_checkpoint(Path(folder) / f"{preset}-{setting}-seed{seed}.safetensors")
     G, ckpt = load_generator(path)  # what `ganstudio eval` evaluates: the EMA, in 32-bit
     rep = reference.evaluate(G, ckpt.spec)
@@ -142,7 +142,7 @@ def check_2d(steps: int, threads: int) -> int:
                 print(f"ring, training.precision = {setting}: resolves to "
                       f"{trainer.precision.words}, fused optimiser step: "
                       f"{trainer.precision.fused_optimizer}")
-            trainer.run()
+            train(trainer)
             weights[setting] = {k: v.clone() for k, v in trainer.G.state_dict().items()}
         diffs[n] = max((weights["fp32"][k] - weights["auto"][k]).abs().max().item()
                        for k in weights["fp32"])

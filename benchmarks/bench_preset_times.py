@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_time_to_quality import parse_value  # noqa: E402 (beside this script)
 from ganstudio.presets import load_preset  # noqa: E402
-from ganstudio.training import Trainer  # noqa: E402
+from ganstudio.training import Trainer, train  # noqa: E402
 
 # (steps when recognisable, as judged on the demos' sample grids; the preset's last step)
 MILESTONES = {"digits": 1000, "shapes": 4000, "fashion-mnist": 3000, "mnist-5k": 3000}
@@ -39,9 +39,9 @@ def measure(name: str, steps: int, sets: dict) -> dict:
     t0 = time.perf_counter()
     tr = Trainer(cfg)
     setup = time.perf_counter() - t0
-    tr.run(WARMUP)
+    train(tr, WARMUP)
     before = tr.elapsed
-    tr.run(steps)
+    train(tr, steps)
     rate = steps / (tr.elapsed - before)
     total = cfg.training.steps
     return {"preset": name, "precision": tr.precision.label, "steps_per_s": round(rate, 2),

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ganstudio.presets import load_preset  # noqa: E402
-from ganstudio.training import Trainer  # noqa: E402
+from ganstudio.training import Trainer, train  # noqa: E402
 
 TARGET_HQ = {"ring": 98.0, "grid": 97.0}
 
@@ -45,9 +45,8 @@ def one(preset: str, seed: int, sets: dict, threads: int) -> dict:
         cfg.set(k, v)
     tr = Trainer(cfg)
     seen = []  # (step, training seconds, modes, hq)
-    tr.quality_callbacks.append(lambda p: seen.append(
+    train(tr, on_quality=lambda p: seen.append(
         (p.step, tr.elapsed, p.values.get("modes"), p.values.get("hq"))))
-    tr.run()
     judge = tr.live_quality()
     total = judge.measures[0].total
     target = TARGET_HQ.get(preset, 97.0)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from ganstudio.data import build_source
 from ganstudio.models import build_models, make_spec
 from ganstudio.presets import load_preset
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 
 
 def plain_loop(cfg, steps: int, bf16: bool = False) -> float:
@@ -98,9 +98,9 @@ def trainer_loop(cfg, steps: int, fixed_threads: bool = False) -> float:
         cfg.set("training.threads", torch.get_num_threads())
     t = Trainer(cfg)
     t.callbacks.append(lambda record: None)  # as the command line has callbacks
-    t.run(20)
+    train(t, 20)
     t0 = time.perf_counter()
-    t.run(steps)
+    train(t, steps)
     return steps / (time.perf_counter() - t0)
 
 

@@ -9,7 +9,6 @@ and prints.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import os
 import signal
@@ -64,115 +63,6 @@ class _Progress:
         self.bar.close()
 
 
-class _MetricsLog:
-    """metrics.csv: one line per step, so a run can be plotted with any tool, with the live
-    quality measurements in ``q_<key>`` columns on the steps they were taken (blank elsewhere).
-    Written out at least once a second (a killed run loses at most that); a resumed run first
-    drops the lines past the step it resumes from, so every step appears once."""
-
-    FLUSH_SECONDS = 1.0
-    QUALITY_PREFIX = "q_"
-
-    def __init__(self, path: Path, resume_step: int | None, quality_keys=()):
-        from ganstudio.training.history import METRICS
-
-        self.names = list(METRICS) + [self.QUALITY_PREFIX + k for k in quality_keys]
-        if resume_step is not None and path.exists():
-            _keep_rows_up_to(path, resume_step)
-            with open(path, newline="", encoding="utf-8") as f:
-                header = next(csv.reader(f), None)
-            if header:  # keep the columns the file has (a run begun by an older version)
-                self.names = header
-            self.file = open(path, "a", newline="", encoding="utf-8")
-            self.writer = csv.writer(self.file)
-        else:
-            self.file = open(path, "w", newline="", encoding="utf-8")
-            self.writer = csv.writer(self.file)
-            self.writer.writerow(self.names)
-        self.last_flush = time.monotonic()
-        # the newest row waits for its step's quality measurement (taken right after the step)
-        self.pending: dict | None = None
-
-    def _write(self, row: dict) -> None:
-        cells = []
-        for k in self.names:
-            v = row.get(k)
-            cells.append("" if v is None else f"{v:.6g}")
-        self.writer.writerow(cells)
-
-    def __call__(self, record: dict) -> None:
-        if self.pending is not None:
-            self._write(self.pending)
-        self.pending = dict(record)
-        now = time.monotonic()
-        if now - self.last_flush >= self.FLUSH_SECONDS:
-            self.file.flush()
-            self.last_flush = now
-
-    def quality(self, point) -> None:
-        row = {self.QUALITY_PREFIX + k: v for k, v in point.values.items()}
-        if self.pending is not None and int(self.pending["step"]) == point.step:
-            self.pending.update(row)
-        else:  # measured at a step already written (a resumed run's first)
-            self._write({"step": point.step, **row})
-
-    def close(self) -> None:
-        if self.pending is not None:
-            self._write(self.pending)
-            self.pending = None
-        self.file.close()
-
-
-def _keep_rows_up_to(path: Path, step: int) -> None:
-    """Drop the rows of steps after ``step`` (written after the checkpoint a run resumes from),
-    and a last line cut short by a kill."""
-    from ganstudio.config import atomic_write_text
-
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = lines[:1]
-    for line in lines[1:]:
-        head = line.split(",", 1)[0]
-        try:
-            if not line.endswith("\n") or float(head) > step:
-                continue
-        except ValueError:
-            continue
-        kept.append(line)
-    atomic_write_text(path, "".join(kept))
-
-
-def _save_samples(trainer, path: Path) -> Path:
-    from ganstudio.export import save_pil, upscale
-    from ganstudio.training.visuals import sample_picture
-
-    return save_pil(upscale(sample_picture(trainer), min_side=512), path)
-
-
-def _quality_line(trainer) -> str | None:
-    """The run's last live quality measurement in words (for the 2-D mixtures the VEEGAN /
-    PacGAN protocol: clusters found and the share of samples on target)."""
-    from ganstudio.training.quality import point_text
-
-    if not trainer.quality_history:
-        return None
-    point = trainer.quality_history[-1]
-    judge = trainer.live_quality()
-    return f"at step {point.step:,}: {point_text(point, judge.measures if judge else ())}"
-
-
-def _measure_last_step(trainer, judge) -> None:
-    """A last live measurement at the final step (the checkpoint and the summary line hold it),
-    unless one was just taken."""
-    history = trainer.quality_history
-    if judge is None or not trainer.steps_done or (history and
-                                                   history[-1].step == trainer.steps_done):
-        return
-    point = judge.measure()
-    history.append(point)
-    for cb in list(trainer.quality_callbacks):
-        cb(point)
-
-
 def _resume_target(value: str) -> Path:
     """What ``--resume`` names: a checkpoint, a run folder (its newest checkpoint), or nothing
     (the newest interrupted run under ./runs)."""
@@ -193,7 +83,7 @@ def _resume_target(value: str) -> Path:
     return path
 
 
-def _stop_on_signals(trainer) -> dict:
+def _stop_on_signals(run) -> dict:
     """Ctrl-C, SIGTERM (what a logout or `kill` sends) and SIGHUP (a closed terminal) stop the
     run between two steps, and it is saved; a second Ctrl-C stops at once. Returns the previous
     handlers and, once one came, ``"signal"``."""
@@ -203,7 +93,7 @@ def _stop_on_signals(trainer) -> dict:
         if "signal" in got and signum == signal.SIGINT:
             raise KeyboardInterrupt
         got.setdefault("signal", signum)
-        trainer.request_stop()
+        run.stop()
 
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -215,17 +105,6 @@ def _restore_signals(got: dict) -> None:
     for sig, previous in got.items():
         if sig != "signal":
             signal.signal(sig, previous)
-
-
-def _save_or_say(say, what: str, save) -> Path | None:
-    """Run ``save()``; a full disk or a read-only folder is said in one line, not a traceback."""
-    from ganstudio.training.autosave import save_failure
-
-    try:
-        return save()
-    except OSError as e:
-        say(save_failure(Path(getattr(e, "filename", None) or what), e))
-        return None
 
 
 def cmd_train(args) -> int:
@@ -246,12 +125,74 @@ def cmd_train(args) -> int:
 
 
 def _train(args) -> int:
-    from ganstudio.training import Trainer
-    from ganstudio.training.autosave import Autosaver, mark_run
     from ganstudio.training.device import describe_device
     from ganstudio.training.distributed import end_together, is_main
+    from ganstudio.training.run import Run, run_title
 
+    cfg, name, ckpt, out = _what_to_run(args)
+    main = is_main()  # the one process that writes files and prints (all, without torchrun)
+    quiet = args.quiet or not main
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
+
+    def loading(done: int, total: int, what: str) -> None:
+        if not quiet and (done == total or done % 2000 == 0):
+            print(f"\r{what}: {done:,}/{total:,}", end="\n" if done == total else "",
+                  file=sys.stderr, flush=True)
+
+    if main:  # said before any data is read
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UserError(f"cannot write to {out}: {e.strerror or e}") from None
+    # a resumed run keeps the title its folder has (not the checkpoint's file name)
+    title = run_title(out, cfg.source_info.title) if ckpt is not None else name
+    run = Run(cfg, folder=out, title=title, checkpoint=ckpt, progress=loading, main=main,
+              say=say)
+    trainer = run.build()
+    g, d = trainer.parameter_counts
+    say(f"{trainer.source.describe()}")
+    say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
+        f"on the {describe_device(trainer.device, cfg.training.threads)}, "
+        f"{trainer.precision.label}")
+    say(f"Writing to {out}")
+    bar = _Progress(trainer, quiet)
+    run.say = lambda line: bar.bar.write(line, file=sys.stderr) if not quiet else None
+    trainer.callbacks.append(bar)
+
+    def alarmed(alarm) -> None:
+        run.say(f"{'Notice' if alarm.severity == 'notice' else 'Alarm'}: {alarm.text()}")
+
+    handlers = _stop_on_signals(run)
+    try:
+        state = run.train(on_alarm=alarmed if main else None)
+        run.measure_last_step(state)
+    finally:
+        _restore_signals(handlers)
+        bar.close()
+        run.say = say
+        run.close()
+    path = run.finish(state)
+    if not main:  # the main process saves and reports; the others end as it does
+        end_together(state)
+        return _exit_code(state, handlers, say, run, out)
+    quality = run.quality_line()
+    if quality:
+        say(f"Quality: {quality}")
+    say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
+        f"{out / 'samples'}")
+    end_together(state)
+    if path is None:
+        return EXIT_BAD_INPUT  # nothing new could be written: said above
+    code = _exit_code(state, handlers, say, run, out)
+    print(path)  # the last line on stdout: where the run is
+    return code
+
+
+def _what_to_run(args):
+    """The experiment, its name, the checkpoint to continue (or None) and the run's folder,
+    from the command line's arguments; bad ones are refused before any data is read."""
     resume = _resume_target(args.resume) if args.resume is not None else None
+    ckpt = None
     if resume is not None:
         from ganstudio.training.checkpoint import load_checkpoint
 
@@ -273,7 +214,6 @@ def _train(args) -> int:
         cfg.set("training.threads", args.threads)
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
-    main = is_main()  # the one process that writes files and prints (all, without torchrun)
     if args.tensorboard:
         cfg.set("training.tensorboard", True)
     if cfg.training.tensorboard:  # a missing package is said before any data is read
@@ -284,108 +224,17 @@ def _train(args) -> int:
     out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
     if resume is not None and not args.out:
         out = resume.expanduser().resolve().parent
-    try:
-        if main:
-            (out / "samples").mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"cannot write to {out}: {e.strerror or e}") from None
-
-    quiet = args.quiet or not main
-    say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
-
-    def loading(done: int, total: int, what: str) -> None:
-        if not quiet and (done == total or done % 2000 == 0):
-            print(f"\r{what}: {done:,}/{total:,}", end="\n" if done == total else "",
-                  file=sys.stderr, flush=True)
-
-    trainer = Trainer(cfg, progress=loading)
-    if resume is not None:
-        trainer.load_state(ckpt)
-    if main:
-        _save_or_say(say, "config.toml", lambda: cfg.save(out / "config.toml"))
-    g, d = trainer.parameter_counts
-    say(f"{trainer.source.describe()}")
-    say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
-        f"on the {describe_device(trainer.device, cfg.training.threads)}, "
-        f"{trainer.precision.label}")
-    say(f"Writing to {out}")
-
-    ckpt_path = out / "checkpoint.safetensors"
-    t = cfg.training
-    bar = _Progress(trainer, quiet)
-    judge = trainer.live_quality()  # None on the processes other than rank 0
-    if main:
-        log = _MetricsLog(out / "metrics.csv", trainer.steps_done if resume is not None else None,
-                          [m.key for m in judge.measures] if judge else ())
-        autosaver = Autosaver(out, t.autosave_minutes, title=name)
-        mark_run(out, "running", title=name, step=trainer.steps_done)
-
-    def periodic(record: dict) -> None:
-        s = record["step"]
-        if t.sample_every and s % t.sample_every == 0:
-            _save_or_say(say, "samples", lambda: _save_samples(
-                trainer, out / "samples" / f"step-{s:07d}.png"))
-        if t.checkpoint_every and s % t.checkpoint_every == 0:
-            _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
-
-    def autosaved(path, error) -> None:
-        if error:
-            bar.bar.write(error, file=sys.stderr)
-
-    def alarmed(alarm) -> None:
-        bar.bar.write(f"{'Notice' if alarm.severity == 'notice' else 'Alarm'}: {alarm.text()}",
-                      file=sys.stderr)
-
-    trainer.callbacks += [bar, log, periodic] if main else [bar]
-    if main:
-        trainer.quality_callbacks.append(log.quality)
-        trainer.alarm_callbacks.append(alarmed)
-    tensorboard = (tensorboard_log.TensorBoardLog(out, trainer)
-                   if t.tensorboard and main else None)
-    if tensorboard is not None:
-        trainer.callbacks.append(tensorboard)
-        trainer.quality_callbacks.append(
-            lambda point: tensorboard.add_quality(point.step, point.values))
-    handlers = _stop_on_signals(trainer)
-    try:
-        state = trainer.run(autosave=autosaver if main else None, on_autosave=autosaved)
-        if main:
-            _measure_last_step(trainer, judge)
-    finally:
-        _restore_signals(handlers)
-        bar.close()
-        if main:
-            log.close()
-        if tensorboard is not None:
-            tensorboard.close()
-    if not main:  # the main process saves and reports; the others end as it does
-        end_together(state)
-        return _exit_code(state, handlers, say, trainer, out)
-    _save_or_say(say, "samples", lambda: _save_samples(trainer, out / "samples" / "final.png"))
-    path = _save_or_say(say, ckpt_path.name, lambda: trainer.save_checkpoint(ckpt_path))
-    mark_run(out, "ended" if state == "finished" else "interrupted", title=name,
-             step=trainer.steps_done)
-    quality = _quality_line(trainer)
-    if quality:
-        say(f"Quality: {quality}")
-    say(f"{trainer.steps_done:,} steps in {trainer.elapsed:.1f} s of training; samples in "
-        f"{out / 'samples'}")
-    end_together(state)
-    if path is None:
-        return EXIT_BAD_INPUT  # nothing new could be written: said above
-    code = _exit_code(state, handlers, say, trainer, out)
-    print(path)  # the last line on stdout: where the run is
-    return code
+    return cfg, name, ckpt, out
 
 
-def _exit_code(state, handlers: dict, say, trainer, out: Path) -> int:
+def _exit_code(state, handlers: dict, say, run, out: Path) -> int:
     code = EXIT_OK
     signum = handlers.get("signal")
     if state in ("diverged", "error"):
-        say(trainer.message)
+        say(run.session.message)
         code = EXIT_DIVERGED
     elif state == "stopped":
-        say(f"Stopped at step {trainer.steps_done:,}; the checkpoint is saved. Continue with: "
+        say(f"Stopped at step {run.trainer.steps_done:,}; the checkpoint is saved. Continue with: "
             f"ganstudio train --resume {out}")
         code = 128 + signum if signum not in (None, signal.SIGINT) else EXIT_INTERRUPTED
     return code

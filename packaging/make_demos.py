@@ -18,15 +18,10 @@ from pathlib import Path
 import torch
 
 from ganstudio.presets import get_preset
-from ganstudio.training import Trainer
-from ganstudio.explore.demos import demos_dir
+from ganstudio.training import Trainer, train
+from ganstudio.explore.demos import demo_titles, demos_dir
 
-DEMOS = {
-    "digits": "Handwritten digits (drawn data, with labels)",
-    "shapes": "Coloured shapes (drawn data, with labels)",
-    "fashion-mnist": "Fashion-MNIST clothes (with labels)",
-    "ring": "Ring of 8 blobs (points in the plane)",
-}
+DEMOS = demo_titles()  # id -> title: the catalogue entries with a demo (catalog.SOURCES)
 THREADS = 1  # fixed for repeatability; one thread also never collapses on a busy machine
 
 
@@ -41,7 +36,7 @@ def make(name: str, out_dir: Path) -> Path:
                mininterval=1.0)
     trainer.callbacks.append(lambda record: bar.update(1))
     t0 = time.time()
-    trainer.run()
+    train(trainer)
     bar.close()
     path = trainer.save_checkpoint(out_dir / f"{name}.safetensors", generator_only=True,
                                    title=DEMOS[name], demo=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,64 +21,16 @@ from safetensors import safe_open
 from safetensors.torch import save as st_save
 
 import ganstudio
-from ganstudio.errors import UserError
 from ganstudio.config import ConfigError, ExperimentConfig, atomic_write_bytes
 from ganstudio.models import ModelSpec, build_models
-from ganstudio.training.health import Alarm
-from ganstudio.training.history import History
-from ganstudio.training.quality import quality_arrays, quality_points
+from ganstudio.training.checkpoint_data import Checkpoint, CheckpointError  # noqa: F401
+from ganstudio.training.foreign import load_foreign
+from ganstudio.training.quality import quality_arrays
+from ganstudio.training.step_errors import StateMismatch
 
 FORMAT = "ganstudio-checkpoint"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
-
-
-class CheckpointError(UserError):
-    """A checkpoint that cannot be used, said in one line."""
-
-
-@dataclass
-class Checkpoint:
-    path: Path
-    config: ExperimentConfig
-    spec: ModelSpec
-    info: dict  # the trainer's JSON state: steps_done, elapsed, optimiser scalars...
-    tensors: dict[str, torch.Tensor]
-    meta: dict[str, str]
-
-    def section(self, prefix: str) -> dict[str, torch.Tensor]:
-        p = prefix + "."
-        return {k[len(p):]: v for k, v in self.tensors.items() if k.startswith(p)}
-
-    @property
-    def steps_done(self) -> int:
-        return int(self.info.get("steps_done", 0))
-
-    @property
-    def has_ema(self) -> bool:
-        return any(k.startswith("EMA.") for k in self.tensors)
-
-    @property
-    def generator_only(self) -> bool:
-        """A light checkpoint for exploring (no discriminator, no optimiser state)."""
-        return bool(self.info.get("generator_only"))
-
-    def history(self) -> History:
-        arrays = {k: v.numpy() for k, v in self.section("history").items()}
-        return History.from_arrays(arrays) if arrays else History()
-
-    def quality(self) -> list:
-        """The live quality measurements of the run (training/quality.py QualityPoints)."""
-        return quality_points({k: v.numpy() for k, v in self.section("quality").items()})
-
-    def alarms(self) -> list:
-        """The health alarms the run raised (training/health.py Alarms)."""
-        return [Alarm.from_json(a) for a in self.info.get("alarms") or []
-                if isinstance(a, dict)]
-
-    def describe(self) -> str:
-        return (f"{self.spec.describe()}; trained {self.steps_done:,} steps "
-                f"({self.info.get('elapsed', 0):.0f} s) on {self.config.source_info.title}")
 
 
 # --- optimiser state <-> flat tensors + JSON ---------------------------------------------------
@@ -200,8 +151,6 @@ def _metadata(trainer, info: dict) -> dict[str, str]:
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path).expanduser()
     if path.suffix.lower() in (".pth", ".pt"):  # a generator from elsewhere (training/foreign)
-        from ganstudio.training.foreign import load_foreign
-
         return load_foreign(path)
     if not path.is_file():
         raise CheckpointError(f"no such checkpoint: {path}")
@@ -276,8 +225,6 @@ def trainer_state(ckpt: Checkpoint) -> dict:
 
 def restore_trainer(trainer, ckpt: Checkpoint) -> None:
     """Put a checkpoint's state into a trainer whose networks have the same shape."""
-    from ganstudio.training.trainer import StateMismatch
-
     if ckpt.generator_only:
         raise CheckpointError(f"{ckpt.path.name} holds only a generator (for exploring); it "
                               "cannot continue training")

@@ -25,7 +25,7 @@ import torch
 
 from ganstudio.config import ExperimentConfig
 from ganstudio.models import ModelSpec
-from ganstudio.training.checkpoint import Checkpoint, CheckpointError
+from ganstudio.training.checkpoint_data import Checkpoint, CheckpointError
 
 SUFFIXES = (".pth", ".pt")
 EXAMPLE = "the PyTorch DCGAN example"

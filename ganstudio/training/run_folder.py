@@ -7,7 +7,7 @@ so the window can poll a folder on a slow or mounted disk from a helper thread.
 
 metrics.csv is read from where the last poll stopped (a byte offset), so a 100,000-step file is
 read once, not every second. A last line the writer has not finished is left for the next poll.
-A resumed run rewrites the file shorter first (train_command._keep_rows_up_to, an atomic rename):
+A resumed run rewrites the file shorter first (training.metrics_log.keep_rows_up_to, an atomic rename):
 that is noticed (another file, a shorter one, or other bytes where the last line read was) and
 the file is read again from the top, with ``restarted`` set so a viewer can start over.
 """

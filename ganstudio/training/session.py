@@ -15,16 +15,20 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
 - ``on_state(state, message)``: a ``RunState`` ("running", "paused", "finished", "stopped",
   "diverged", "error") and a message in words;
 - ``on_status(status)``: a ``RunStatus`` (state, step, budget, time spent, steps/s, time left)
-  with every metric batch and state change: what a status bar shows, computed here.
+  with every metric batch and state change: what a status bar shows, computed here;
+- ``on_quality(point)``, ``on_alarm(alarm)``, ``on_health(active, new)``: live quality
+  measurements and health alarms (training/quality.py, training/health.py).
 
 Control from any thread: ``pause()``, ``resume()``, ``step_once()``, ``stop()``, and
 ``call_soon(fn)`` to run ``fn(trainer)`` between two steps (saving a checkpoint, taking a
-snapshot), so nothing outside this thread ever waits for a step to finish.
+snapshot), so nothing outside this thread ever waits for a step to finish. Each is a command the
+loop applies between two steps by moving ``state`` (a ``RunState``): the run's one truth.
 
-Reaching the step budget pauses the session ("finished") instead of ending it: Step and Resume
+Reaching the step budget holds the session ("finished") instead of ending it: Step and Resume
 still work, and requests are still served. Only ``stop()`` ends it. With ``until`` (headless runs:
-``Trainer.run``) the session ends instead when that step is reached (``until=0``: no end but
-``stop()``), and a divergence ends it too; an unexpected error is raised, not reported. This is the one training loop of the program.
+``train()``) the session ends instead when that step is reached (``until=0``: no end but
+``stop()``), and a divergence ends it too; an unexpected error is raised, not reported. This is
+the one training loop of the program; ``training/run.py`` puts a run's files around it.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ class TrainingSession:
                  until: int | None = None, autosave=None,
                  on_autosave: Callable[[Any, str], None] = lambda path, error: None,
                  on_quality: Callable[[Any], None] = lambda point: None,
-                 on_health: Callable[[list, list], None] = lambda active, new: None):
+                 on_health: Callable[[list, list], None] = lambda active, new: None,
+                 on_alarm: Callable[[Any], None] = lambda alarm: None):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
@@ -71,10 +76,10 @@ class TrainingSession:
         self.on_autosave = on_autosave
         self.on_quality = on_quality
         self.on_health = on_health
+        self.on_alarm = on_alarm  # each new health Alarm, once
         self.judge = None  # training/quality.py LiveQuality, set up when the loop starts
         self.health = None  # training/health.py HealthMonitor
         self.quality_error = ""  # why live quality was switched off, if it was
-        self._flat_stop = False
         self._rate = RateMeter()
         self.status = RunStatus(state=RunState.READY, step=trainer.steps_done,
                                 target=trainer.config.training.steps, elapsed=trainer.elapsed)
@@ -83,21 +88,17 @@ class TrainingSession:
         self.picture_ack = picture_ack
         self._shown = threading.Event()  # the viewer drew the last picture
         self._shown.set()
-        self._paused = threading.Event()
-        if start_paused:
-            self._paused.set()
-        self._stop = threading.Event()
+        self._start_paused = start_paused
         self._wake = threading.Event()
-        self._steps_requested = 0
-        self._lock = threading.Lock()
-        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()  # controls and call_soon
+        self._steps_requested = 0  # Step presses not yet done (only touched in the loop)
+        self._stop_asked = False  # under torchrun: a stop to agree on in the next step
         self._pending: list[dict] = []
         self._last_flush = 0.0
         self._last_picture = 0.0
         self._render_cost = 0.0
-        self.budget_reached = False
-        self.diverged = False
-        self.state = RunState.READY
+        self.state = RunState.READY  # set only in the training thread (see _command)
+        self.message = ""  # what the last state change said (why it diverged...)
         self._plane_z = None
         # the layers of a 2-D picture to compute (visuals.plane_view's switches); the viewer
         # replaces the whole dict from its thread, which is atomic
@@ -106,32 +107,33 @@ class TrainingSession:
         self._picture_wanted = False  # a picture is asked for now (set_plane_layers)
 
     # --- control, from any thread ------------------------------------------------------------
-    def pause(self) -> None:
-        self._paused.set()
+    # Each control is a command queued for the loop, which applies it between two steps by
+    # moving ``self.state``: the state is the one truth of what the run does, set only in the
+    # training thread.
+    def _command(self, fn: Callable[[], None]) -> None:
+        self._commands.put(fn)
         self._wake.set()
+
+    def pause(self) -> None:
+        self._command(self._do_pause)
 
     def resume(self) -> None:
         """Continue; after the step budget was reached, keep training with no budget."""
-        if self.budget_reached:
-            self.trainer.config.training.steps = 0
-            self.budget_reached = False
-        self._paused.clear()
-        self._wake.set()
+        self._command(self._do_resume)
 
     def step_once(self, n: int = 1) -> None:
         """Run ``n`` steps while paused (the Step button)."""
-        with self._lock:
-            self._steps_requested += n
-        self._wake.set()
+        self._command(lambda: self._do_step(n))
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        """End the run before its next step (also from a signal handler: a SimpleQueue's put is
+        safe there). Under torchrun every process stops after the next step, the same one,
+        whichever process was asked."""
+        self._command(self._do_stop)
 
     def call_soon(self, fn: Callable[[Trainer], Any]) -> None:
         """Run ``fn(trainer)`` in the training thread between two steps."""
-        self._calls.put(fn)
-        self._wake.set()
+        self._command(lambda: fn(self.trainer))
 
     def set_plane_layers(self, layers: dict) -> None:
         """Compute these layers of 2-D pictures from now on, and draw one with them soon (also
@@ -154,15 +156,14 @@ class TrainingSession:
 
     @property
     def paused(self) -> bool:
-        return self._paused.is_set()
+        """Held: paused, or waiting after its budget or a divergence (Step and Resume apply)."""
+        return self.state.can_resume
 
     # --- the loop ----------------------------------------------------------------------------
     def _set_state(self, state: RunState, message: str = "") -> None:
         if state != self.state or message:
             self.state = state
-            self.trainer.state = state
-            if message:
-                self.trainer.message = message
+            self.message = message
             if state != RunState.RUNNING:
                 self._rate.reset()
             self._publish_status(message)
@@ -178,13 +179,34 @@ class TrainingSession:
             self.on_status(self.status)
 
     def serve_calls(self) -> None:
-        """Run the queued ``call_soon`` requests now (in the thread that ran the session)."""
+        """Apply the queued controls and run the ``call_soon`` requests now, in order (in the
+        thread that runs the session)."""
         while True:
             try:
-                fn = self._calls.get_nowait()
+                fn = self._commands.get_nowait()
             except queue.Empty:
                 return
-            fn(self.trainer)
+            fn()
+
+    # --- what the controls do, in the training thread ----------------------------------------
+    def _do_pause(self) -> None:
+        if self.state == RunState.RUNNING:
+            self._set_state(RunState.PAUSED)
+
+    def _do_resume(self) -> None:
+        if self.state == RunState.FINISHED:  # past the budget: on with no budget
+            self.trainer.config.training.steps = 0
+        if self.state.can_resume or self.state == RunState.READY:
+            self._set_state(RunState.RUNNING)
+
+    def _do_step(self, n: int) -> None:
+        self._steps_requested += n
+
+    def _do_stop(self) -> None:
+        if self.trainer.world is not None and self.state == RunState.RUNNING:
+            self._stop_asked = True  # stopping alone would leave the others waiting for it
+        elif not self.state.ended:
+            self._set_state(RunState.STOPPED)
 
     def _flush(self) -> None:
         now = time.monotonic()
@@ -253,8 +275,6 @@ class TrainingSession:
             self.judge = None
             return
         tr.quality_history.append(point)
-        for cb in list(tr.quality_callbacks):
-            cb(point)
         self.on_quality(point)
         self._health_news(self.health.observe_quality(point))
 
@@ -266,20 +286,14 @@ class TrainingSession:
         tr = self.trainer
         for alarm in new:
             tr.alarms.append(alarm)
-            for cb in list(tr.alarm_callbacks):
-                cb(alarm)
+            self.on_alarm(alarm)
             # under torchrun only rank 0 measures: ending there alone would leave the others
             # waiting, so the notice is all it gives
             if alarm.kind == "flat" and tr.config.training.stop_when_flat and tr.world is None:
-                self._flat_stop = True
+                self._flush()
+                self._set_state(RunState.FINISHED, f"Finished at step {tr.steps_done:,}: no "
+                                "longer improving (training.stop_when_flat).")
         self.on_health(active, new)
-
-    def _take_step_token(self) -> bool:
-        with self._lock:
-            if self._steps_requested > 0:
-                self._steps_requested -= 1
-                return True
-            return False
 
     def save_autosave(self):
         """Save the run now (in this thread, between steps) with the session's autosaver; the
@@ -299,81 +313,35 @@ class TrainingSession:
 
         tr = self.trainer
         target = self._budget()
-        self.budget_reached = bool(target) and tr.steps_done >= target
-        if self.until is not None and self.budget_reached:
+        if target and tr.steps_done >= target:
             self._set_state(RunState.FINISHED)
-            return self.state
+            if self.until is not None:
+                return self.state
+        else:
+            self._set_state(RunState.PAUSED if self._start_paused else RunState.RUNNING)
         self.tuner = thread_policy(tr.config.training.threads)
         self._start_watching()
         try:
             if self._pictures_on:
                 self.render_picture()
-            while not self._stop.is_set():
+            while True:
                 self.serve_calls()
+                if self.state == RunState.STOPPED or (self.until is not None and self.state in (
+                        RunState.FINISHED, RunState.DIVERGED, RunState.ERROR)):
+                    break
                 if self._picture_wanted:
                     self._picture_wanted = False
                     if self._pictures_on:
                         self.render_picture()
-                stepping = self._take_step_token()
-                if (self._paused.is_set() or self.budget_reached) and not stepping:
+                if self.state == RunState.RUNNING:
+                    self._step(stepping=False)
+                elif self._steps_requested > 0:  # Step while held: stays held for the UI
+                    self._steps_requested -= 1
+                    self._step(stepping=True)
+                else:
                     self._flush()
-                    if self.diverged:
-                        pass  # stays "diverged" until the user resumes or steps
-                    elif self.budget_reached and not self._paused.is_set():
-                        self._set_state(RunState.FINISHED)
-                    else:
-                        self._set_state(RunState.PAUSED)
                     self._wake.wait(0.1)
                     self._wake.clear()
-                    continue
-                self.diverged = False
-                if not stepping:  # a single step while paused stays "paused" for the UI
-                    self._set_state(RunState.RUNNING)
-                try:
-                    record = tr.step()
-                    self._pending.append(record)
-                    if self.tuner is not None:
-                        self.tuner.after_step(record["step_time"])
-                except StepRefused as e:  # diverged, or out of memory: the last good state is kept
-                    self._flush()
-                    self.diverged = True
-                    self._set_state(RunState.DIVERGED if isinstance(e, TrainingDiverged)
-                                    else RunState.ERROR, str(e))
-                    if self.until is not None:
-                        return self.state
-                    self._paused.set()  # keep serving requests: the last good state can be saved
-                    continue
-                if self.autosave is not None and self.autosave.due():
-                    self.save_autosave()
-                if self.judge is not None and self.judge.due():
-                    self.measure_quality()
-                    if self._flat_stop:
-                        self._flat_stop = False
-                        self._flush()
-                        self.budget_reached = True
-                        message = (f"Finished at step {tr.steps_done:,}: no longer improving "
-                                   "(training.stop_when_flat).")
-                        if self.until is not None:
-                            self.serve_calls()
-                            self._set_state(RunState.FINISHED, message)
-                            return self.state
-                        self._set_state(RunState.FINISHED, message)
-                        continue
-                now = time.monotonic()
-                if stepping or now - self._last_flush >= self.metrics_interval:
-                    self._flush()
-                if self._pictures_on and (stepping or self._picture_due(now)):
-                    self.render_picture()
-                target = self._budget()
-                if target and tr.steps_done >= target and not self.budget_reached:
-                    self.budget_reached = True
-                    self._flush()
-                    if self._pictures_on:
-                        self.render_picture()
-                    if self.until is not None:
-                        self.serve_calls()
-                        self._set_state(RunState.FINISHED)
-                        return self.state
         except Exception as e:  # a bug or a broken device: report it, never kill the app
             self._flush()
             detail = "".join(traceback.format_exception_only(type(e), e)).strip()
@@ -381,7 +349,63 @@ class TrainingSession:
             if self.until is not None:
                 raise  # headless: a bug is a traceback for whoever runs the code
             return self.state
-        self.serve_calls()
         self._flush()
-        self._set_state(RunState.STOPPED)
         return self.state
+
+    def _step(self, stepping: bool) -> None:
+        """One training step and what is due after it: autosave, quality, metrics, a picture,
+        and the end of the budget."""
+        tr = self.trainer
+        try:
+            record = tr.step(stop=self._stop_asked)
+        except StepRefused as e:  # diverged, or out of memory: the last good state is kept
+            self._flush()
+            self._set_state(RunState.DIVERGED if isinstance(e, TrainingDiverged)
+                            else RunState.ERROR, str(e))
+            # held, not ended (in the window): requests are still served, so the last good
+            # state can be saved; after a divergence Resume or Step tries again
+            return
+        self._pending.append(record)
+        if self.state == RunState.DIVERGED:  # a Step after a divergence went through
+            self._set_state(RunState.PAUSED)
+        if tr.stop_agreed:  # under torchrun: every process stops after this same step
+            self._stop_asked = False
+            self._flush()
+            self._set_state(RunState.STOPPED)
+            return
+        if self.tuner is not None:
+            self.tuner.after_step(record["step_time"])
+        if self.autosave is not None and self.autosave.due():
+            self.save_autosave()
+        if self.judge is not None and self.judge.due():
+            self.measure_quality()
+            if self.state == RunState.FINISHED:  # no longer improving: stop_when_flat
+                return
+        now = time.monotonic()
+        if stepping or now - self._last_flush >= self.metrics_interval:
+            self._flush()
+        if self._pictures_on and (stepping or self._picture_due(now)):
+            self.render_picture()
+        target = self._budget()
+        if target and tr.steps_done >= target and self.state == RunState.RUNNING:
+            self._flush()
+            if self._pictures_on:
+                self.render_picture()
+            self._set_state(RunState.FINISHED)
+
+
+def train(trainer: Trainer, steps: int | None = None, *, autosave=None,
+          on_autosave: Callable[[Any, str], None] = lambda path, error: None,
+          on_quality: Callable[[Any], None] = lambda point: None,
+          on_alarm: Callable[[Any], None] = lambda alarm: None,
+          on_session: Callable[[TrainingSession], None] = lambda session: None) -> RunState:
+    """Train ``steps`` more steps headless, or up to training.steps (forever when that is 0),
+    in the session's loop; ``on_session`` gets the session before it starts (to stop it from
+    elsewhere). Returns the final state: "finished", "stopped", "diverged" or (out of memory)
+    "error"; a bug is raised."""
+    until = trainer.steps_done + steps if steps is not None else trainer.target_steps
+    session = TrainingSession(trainer, pictures=False, until=until, autosave=autosave,
+                              on_autosave=on_autosave, on_quality=on_quality,
+                              on_alarm=on_alarm)
+    on_session(session)
+    return session.run()

@@ -2,8 +2,9 @@
 
 - ``step()`` does ``n_critic`` discriminator updates and one generator update and returns a record
   of numbers (see ``history.METRICS``), also handed to every callback.
-- ``run(n)`` loops over steps; ``request_stop()``, ``pause()`` and ``resume()`` may be called from
-  any thread and take effect between steps.
+- It holds the state of a step only (networks, optimisers, random streams, history); running,
+  pausing and stopping belong to the session that drives it (training/session.py: ``train()``
+  for a headless run) and a run's files to training/run.py.
 - Seeded: the same config and seed give the same losses on the CPU, and a checkpoint resumes the
   same trajectory (every random number comes from generators whose states the checkpoint keeps).
 - A non-finite loss or gradient is caught before the weights are updated: the step is refused,
@@ -31,7 +32,6 @@ from ganstudio.training.health import Alarm
 from ganstudio.training.history import History
 from ganstudio.training.optimizer_state import optimizer_state, restore_optimizer
 from ganstudio.training.quality import quality_arrays, quality_points
-from ganstudio.training.run_state import RunState
 # the ways a step is refused, kept importable from here (where callers have always found them)
 from ganstudio.training.step_errors import (OutOfMemory, StateMismatch, StepRefused,  # noqa: F401
                                             TrainingDiverged, _is_out_of_memory)
@@ -73,7 +73,7 @@ class Trainer:
         if self.world is not None:
             self._g_train = distributed.wrap(self.G, self.device)
             self._d_train = distributed.wrap(self.D, self.device)
-        self._stop_wanted = False  # a stop asked of this process, agreed on in step()
+        self.stop_agreed = False  # under torchrun: every process agreed in step() to stop
         # float16 needs its losses scaled so small gradients do not vanish (one per network)
         self.scaler_d = self.precision.make_scaler()
         self.scaler_g = self.precision.make_scaler()
@@ -103,15 +103,9 @@ class Trainer:
         # here so checkpoints hold them; the session measures and raises them
         self.quality_history: list = []  # QualityPoints, oldest first
         self.alarms: list = []  # every health Alarm raised in this run
-        self.quality_callbacks: list[Callable] = []  # fn(QualityPoint)
-        self.alarm_callbacks: list[Callable] = []  # fn(Alarm)
         self._live_quality = None
-        self.state = RunState.READY  # set by the session that runs it
-        self.message = ""
         # held during a step, so another thread can copy the weights between steps
         self.lock = threading.RLock()
-        self._session = None  # the session running this trainer (run()), if any
-        self._hold_paused = False
         self._last_penalty = None  # the last slope penalty computed (lazy ones skip updates)
 
     def _build(self, spec: ModelSpec, seed: int):
@@ -185,7 +179,6 @@ class Trainer:
             bad = "loss" if not torch.isfinite(loss) else "gradients"
             err = TrainingDiverged(self.steps_done + 1, f"the {what}'s {bad} became "
                                    f"{'NaN' if torch.isnan(loss) else 'infinite'}")
-            self.state, self.message = RunState.DIVERGED, str(err)
             raise err
 
     def _real_batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -293,8 +286,10 @@ class Trainer:
         for be, b in buffers:
             be.copy_(b)
 
-    def step(self) -> dict:
-        """One training step (n_critic D updates, one G update); returns its record."""
+    def step(self, stop: bool = False) -> dict:
+        """One training step (n_critic D updates, one G update); returns its record. Under
+        torchrun, ``stop`` says this process was asked to stop: ``stop_agreed`` then tells every
+        process, after the same step, that one was."""
         with self.lock:
             t0 = time.perf_counter()
             if not self.G.training:  # sampling may have left them in eval mode
@@ -316,9 +311,8 @@ class Trainer:
                 raise OutOfMemory(self.steps_done + 1, self.device) from None
             # one device-to-host copy per step, not one per number
             values = torch.stack([d_loss, g_loss, d_real, d_fake, d_gn, g_gn, penalty])
-            stop = False
             if self.world is not None:  # the means over processes, and a stop any was asked
-                values, stop = distributed.reduce_step(values, self._stop_wanted, self.world)
+                values, stop = distributed.reduce_step(values, stop, self.world)
             values = values.float().cpu().tolist()
             self.steps_done += 1
             dt = time.perf_counter() - t0
@@ -329,57 +323,10 @@ class Trainer:
             record.update(step=self.steps_done, step_time=dt, samples_per_s=processes
                           * self.config.training.batch_size * n_critic / dt)
             self.history.append(record)
-            if stop:  # every process learns it in the same step, and stops after it
-                self._stop_wanted = False
-                if self._session is not None:
-                    self._session.stop()
+            self.stop_agreed = stop  # every process learns it in the same step
         for cb in list(self.callbacks):
             cb(record)
         return record
-
-    # --- runs ----------------------------------------------------------------------------------
-    def run(self, n: int | None = None, *, autosave=None, on_autosave=None) -> RunState:
-        """Train ``n`` more steps, or up to training.steps (forever when that is 0).
-
-        The loop is the session's (training/session.py), the same one the window drives;
-        ``autosave``: a training.autosave.Autosaver, told to ``on_autosave(path, error)``.
-        Returns the final state: "finished", "stopped", "diverged" or (out of memory) "error".
-        """
-        from ganstudio.training.session import TrainingSession
-
-        until = self.steps_done + n if n is not None else self.target_steps  # 0: no end
-        session = TrainingSession(self, pictures=False, start_paused=self._hold_paused,
-                                  until=until, autosave=autosave,
-                                  on_autosave=on_autosave or (lambda path, error: None))
-        self._session = session
-        try:
-            return session.run()
-        finally:
-            self._session = None
-
-    def request_stop(self) -> None:
-        """Thread-safe: the run stops before its next step (under torchrun: every process
-        stops after the next step, the same one, whichever process was asked)."""
-        if self.world is not None:
-            self._stop_wanted = True  # stopping alone would leave the others waiting for it
-            return
-        if self._session is not None:
-            self._session.stop()
-
-    def pause(self) -> None:
-        """Thread-safe: the run (or the next one) holds before its next step."""
-        self._hold_paused = True
-        if self._session is not None:
-            self._session.pause()
-
-    def resume(self) -> None:
-        self._hold_paused = False
-        if self._session is not None:
-            self._session.resume()
-
-    @property
-    def paused(self) -> bool:
-        return self._hold_paused
 
     # --- sampling ------------------------------------------------------------------------------
     def sampling_generator(self, use_ema: bool = True) -> torch.nn.Module:
@@ -488,10 +435,6 @@ class Trainer:
                                     if p.step <= self.steps_done]
             self.alarms = [Alarm.from_json(a) for a in state.get("alarms") or []
                            if a.get("step", 0) <= self.steps_done]
-            target = self.config.training.steps
-            self.state = RunState.FINISHED if target and self.steps_done >= target \
-                else RunState.READY
-            self.message = ""
             if self.world is not None and not self.world.main:
                 self._own_streams()
 

@@ -86,24 +86,25 @@ def _gradients_are_averaged(trainer) -> bool:
 
 def main() -> int:
     from ganstudio import cli
-    from ganstudio.training.trainer import Trainer
+    from ganstudio.training.run import Run
 
     folder = Path(os.environ["GANSTUDIO_TEST_REPORT"])
     started = os.environ.get("GANSTUDIO_TEST_STARTED")
-    run = Trainer.run
+    train = Run.train
 
-    def reporting_run(self, *args, **kwargs):
+    def reporting_train(self, *args, **kwargs):
+        trainer = self.trainer
         if started:
             def first_step(record):
                 if record["step"] >= 5:  # training is under way
-                    self.callbacks.remove(first_step)
+                    trainer.callbacks.remove(first_step)
                     Path(started, f"pid{os.environ['RANK']}").write_text(str(os.getpid()))
-            self.callbacks.append(first_step)
-        state = run(self, *args, **kwargs)
-        _report(self, folder)
+            trainer.callbacks.append(first_step)
+        state = train(self, *args, **kwargs)
+        _report(trainer, folder)
         return state
 
-    Trainer.run = reporting_run
+    Run.train = reporting_train
     return cli.main(sys.argv[1:])
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training import checkpoint as ck
 from ganstudio.training.checkpoint import CheckpointError, load_checkpoint, load_generator
 from tests.conftest import tiny_config
@@ -21,15 +21,15 @@ from tests.conftest import tiny_config
 ], ids=["ring", "digits-conditional-augmented", "grid-wgan-gp"])
 def test_resuming_from_a_checkpoint_continues_the_same_trajectory(cfg, tmp_path):
     straight = Trainer(cfg)
-    straight.run(12)
+    train(straight, 12)
 
     first = Trainer(cfg)
-    first.run(6)
+    train(first, 6)
     path = first.save_checkpoint(tmp_path / "half")
     assert path.name == "half.safetensors"
     resumed = Trainer.from_checkpoint(path)
     assert resumed.steps_done == 6 and len(resumed.history) == 6
-    resumed.run(6)
+    train(resumed, 6)
 
     assert resumed.history.column("d_loss").tolist() == straight.history.column("d_loss").tolist()
     assert resumed.history.column("g_loss").tolist() == straight.history.column("g_loss").tolist()
@@ -41,7 +41,7 @@ def test_resuming_from_a_checkpoint_continues_the_same_trajectory(cfg, tmp_path)
 
 def test_the_file_is_plain_safetensors_with_the_config_inside(tmp_path):
     t = Trainer(tiny_config())
-    t.run(2)
+    train(t, 2)
     path = t.save_checkpoint(tmp_path / "run.safetensors")
     raw = path.read_bytes()
     header_len = struct.unpack("<Q", raw[:8])[0]
@@ -72,7 +72,7 @@ def test_writing_is_atomic_and_a_failed_write_keeps_the_old_checkpoint(tmp_path,
 
 def test_generator_loads_without_the_data_and_samples_like_the_trainer(tmp_path):
     t = Trainer(tiny_config("digits", model__conditional=True))
-    t.run(3)
+    train(t, 3)
     path = t.save_checkpoint(tmp_path / "d")
     G, ckpt = load_generator(path)
     z = torch.randn(6, t.spec.latent_dim)

@@ -6,7 +6,7 @@ import torch
 
 from ganstudio.explore import latent
 from ganstudio.explore.exploration import Exploration, open_for_exploring
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training.checkpoint import CheckpointError, load_checkpoint
 from tests.conftest import tiny_config
 
@@ -82,7 +82,7 @@ def test_truncation_pulls_towards_the_centre():
 @pytest.fixture(scope="module")
 def digits_exploration():
     t = Trainer(tiny_config("digits", model__conditional=True, model__latent_dim=32))
-    t.run(2)
+    train(t, 2)
     return Exploration.of(t.snapshot_generator(), t.spec, "test")
 
 
@@ -143,7 +143,7 @@ def test_centre_and_randomise(digits_exploration):
 
 def test_points_in_the_plane_are_drawn_with_their_data(tmp_path):
     t = Trainer(tiny_config("ring"))
-    t.run(2)
+    train(t, 2)
     path = t.save_checkpoint(tmp_path / "ring")
     ex = open_for_exploring(path)
     assert ex.spec.kind == "2d" and ex.real.shape[1] == 2
@@ -156,7 +156,7 @@ def test_points_in_the_plane_are_drawn_with_their_data(tmp_path):
 # --- generator-only checkpoints ----------------------------------------------------------------
 def test_a_generator_only_checkpoint_is_small_explorable_and_not_resumable(tmp_path):
     t = Trainer(tiny_config("digits", model__conditional=True))
-    t.run(2)
+    train(t, 2)
     full = t.save_checkpoint(tmp_path / "full")
     light = t.save_checkpoint(tmp_path / "light", generator_only=True, title="Digits", demo=True)
     assert light.stat().st_size < full.stat().st_size / 2

@@ -27,7 +27,7 @@ def test_importing_and_training_with_the_core_loads_no_qt():
         "from ganstudio.training import Trainer\n"
         "from ganstudio.presets import load_preset\n"
         "c = load_preset('ring'); c.training.batch_size = 16\n"
-        "Trainer(c).run(2)\n"
+        "from ganstudio.training import train; train(Trainer(c), 2)\n"
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {QT!r})\n"
         "print(bad); sys.exit(1 if bad else 0)\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ganstudio.presets import load_preset
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training.health import WARMUP_STEPS, WINDOW, HealthMonitor, monitor_for
 from ganstudio.training.quality import LiveQuality, Measure, QualityPoint
 from tests.conftest import collapse_generator
@@ -153,8 +153,7 @@ def test_a_hovering_fd_is_not_flat_while_the_asked_for_class_still_improves():
 # --- runs made to fail -------------------------------------------------------------------------
 def _run(trainer, steps):
     seen = []
-    trainer.alarm_callbacks.append(seen.append)
-    trainer.run(steps)
+    train(trainer, steps, on_alarm=seen.append)
     return seen
 
 
@@ -187,9 +186,10 @@ def test_stop_when_flat_ends_a_run_that_no_longer_improves():
     tr = small_ring(**{"training.stop_when_flat": True, "training.steps": 20000,
                        "training.quality_every": 50})
     collapse_generator(tr)  # nothing can improve
-    state = tr.run()
+    sessions = []
+    state = train(tr, on_session=sessions.append)
     assert state == "finished" and tr.steps_done < 20000
-    assert "no longer improving" in tr.message
+    assert "no longer improving" in sessions[0].message
     assert any(a.kind == "flat" for a in tr.alarms)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training.autosave import (Autosaver, interrupted_runs, mark_run,
                                          newest_checkpoint, read_run, save_failure)
 from ganstudio.training.checkpoint import CheckpointError, load_checkpoint
@@ -62,7 +62,7 @@ def test_autosave_comes_every_few_minutes_and_keeps_the_newest_two(tmp_path):
     assert not saver.due()
     paths = []
     for _ in range(3):
-        t.run(2)
+        train(t, 2)
         clock.t += 300
         assert saver.due()
         paths.append(saver.save(t))
@@ -248,7 +248,7 @@ def test_out_of_memory_stops_the_run_with_advice_and_the_last_good_weights(monke
     import torch
 
     t = Trainer(tiny_config(training__steps=0))
-    t.run(3)
+    train(t, 3)
     good = [p.detach().clone() for p in t.G.parameters()]
     real_forward = t.D.forward
 
@@ -256,8 +256,10 @@ def test_out_of_memory_stops_the_run_with_advice_and_the_last_good_weights(monke
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(t.D, "forward", starved)
-    assert t.run(5) == "error"
-    assert "ran out of memory at step 4" in t.message and "smaller batch size" in t.message
+    sessions = []
+    assert train(t, 5, on_session=sessions.append) == "error"
+    message = sessions[0].message
+    assert "ran out of memory at step 4" in message and "smaller batch size" in message
     assert t.steps_done == 3
     assert all(torch.equal(a, b) for a, b in zip(good, t.G.parameters()))
     monkeypatch.setattr(t.D, "forward", real_forward)

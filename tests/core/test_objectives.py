@@ -14,6 +14,7 @@ from torch import nn
 from ganstudio import catalog, objectives as losses
 from ganstudio.config import ExperimentConfig, field_specs
 from ganstudio.objectives import LOSSES, STABILISERS, d_loss, displayed_score, g_loss
+from ganstudio.training import train
 
 LN2 = math.log(2.0)
 
@@ -558,7 +559,7 @@ def test_rpgan_with_r1_and_r2_trains_on_the_ring_without_diverging():
 
     with_r2 = Trainer(tiny_config(loss__name="rpgan", loss__r1_weight=0.5, loss__r2_weight=0.5,
                                   training__steps=150))
-    assert with_r2.run() == "finished"
+    assert train(with_r2) == "finished"
     hist = with_r2.history
     for key in ("d_loss", "g_loss", "penalty", "d_grad_norm", "g_grad_norm"):
         assert all(math.isfinite(v) for v in hist.column(key)), key

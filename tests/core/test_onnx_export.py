@@ -6,7 +6,7 @@ import torch
 
 from ganstudio.cli import main
 from ganstudio.explore import onnx_export
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training.checkpoint import load_generator
 from tests.conftest import tiny_config
 
@@ -19,7 +19,7 @@ def digits_ckpt(tmp_path_factory):
     """A conditional DCGAN with averaged weights, trained a few steps (batch norm's running
     statistics moved away from their start, so eval mode matters)."""
     t = Trainer(tiny_config("digits", model__conditional=True, training__ema=0.9))
-    t.run(3)
+    train(t, 3)
     # a few steps leave pictures near 0: give the averaged generator weights and batch-norm
     # statistics that draw pictures across [-1, 1], so the tolerance below means something
     gen = torch.Generator().manual_seed(3)
@@ -60,7 +60,7 @@ def test_onnxruntime_gives_pytorchs_pictures_for_the_same_latents_and_labels(dig
 
 def test_an_unconditional_generator_takes_noise_only(tmp_path):
     t = Trainer(tiny_config("ring"))
-    t.run(2)
+    train(t, 2)
     G = t.sampling_generator()
     path, diff = onnx_export.export_generator(G, t.spec, tmp_path / "ring")
     assert path.name == "ring.onnx" and diff is not None and diff < 1e-5

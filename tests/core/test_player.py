@@ -10,14 +10,14 @@ from ganstudio.explore import latent
 from ganstudio.explore.exploration import Exploration
 from ganstudio.explore.player import (PICK_COLS, WALK_FRAMES_BETWEEN, WALK_KEYPOINTS, Player,
                                       next_frame)
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from tests.conftest import tiny_config
 
 
 @pytest.fixture(scope="module")
 def trainer():
     t = Trainer(tiny_config("digits", model__conditional=True))
-    t.run(2)
+    train(t, 2)
     return t
 
 
@@ -216,7 +216,7 @@ def test_from_trainer_is_a_copy_that_training_does_not_move(trainer):
     assert f"step {trainer.steps_done}" in ex.title and ex.steps == trainer.steps_done
     ex.prepare()
     before = ex.picture()
-    trainer.run(1)
+    train(trainer, 1)
     assert np.array_equal(ex.picture(), before)
     assert ex.config.data.source == "digits" and ex.config is not trainer.config
 
@@ -225,7 +225,7 @@ def test_from_checkpoint_takes_a_path_or_a_loaded_checkpoint(tmp_path):
     from ganstudio.training.checkpoint import load_checkpoint
 
     t = Trainer(tiny_config("ring"))
-    t.run(2)
+    train(t, 2)
     path = t.save_checkpoint(tmp_path / "ring")
     ex = Exploration.from_checkpoint(path)
     again = Exploration.from_checkpoint(load_checkpoint(path))

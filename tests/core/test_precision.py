@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ganstudio.training import precision
+from ganstudio.training import precision, train
 from ganstudio.training.precision import choose
 
 
@@ -93,7 +93,7 @@ def test_a_bf16_run_trains_saves_and_resumes(make_config, tmp_path):
     cfg = make_config("digits", training__precision="bf16", training__steps=3)
     t = Trainer(cfg)
     assert t.precision.dtype is torch.bfloat16 and t.precision.channels_last
-    t.run(2)
+    train(t, 2)
     path = t.save_checkpoint(tmp_path / "c.safetensors")
     again = Trainer.from_checkpoint(path)
     a, b = t.step(), again.step()

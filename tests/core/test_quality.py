@@ -17,6 +17,7 @@ from ganstudio.metrics import (class_coverage, density_divergence, frechet_dista
 from ganstudio.metrics import classifier as clf
 from ganstudio.metrics import inception
 from ganstudio.metrics.report import evaluate_points
+from ganstudio.training import train
 
 
 # --- points in the plane -----------------------------------------------------------------------
@@ -377,7 +378,7 @@ def ring_ckpt(tmp_path_factory):
     from tests.conftest import tiny_config
 
     trainer = Trainer(tiny_config("ring", training__steps=300))
-    trainer.run(300)
+    train(trainer, 300)
     return trainer.save_checkpoint(tmp_path_factory.mktemp("ring") / "ring.safetensors")
 
 

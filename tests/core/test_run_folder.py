@@ -7,7 +7,8 @@ import time
 import pytest
 
 from ganstudio.errors import UserError
-from ganstudio.train_command import _keep_rows_up_to, torchrun_command
+from ganstudio.train_command import torchrun_command
+from ganstudio.training.metrics_log import keep_rows_up_to
 from ganstudio.training.autosave import mark_run
 from ganstudio.training.history import METRICS
 from ganstudio.training.run_folder import RunFolder
@@ -70,7 +71,7 @@ def test_a_resume_that_rewrites_the_file_shorter_starts_over(run):
     append(metrics, "".join(row(s) for s in range(1, 11)))
     folder = RunFolder(run)
     assert len(folder.poll().records) == 10
-    _keep_rows_up_to(metrics, 6)  # what ganstudio train --resume does: steps 7-10 are dropped
+    keep_rows_up_to(metrics, 6)  # what ganstudio train --resume does: steps 7-10 are dropped
     append(metrics, row(7) + row(8))  # and the resumed run goes on
     update = folder.poll()
     assert update.restarted

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from ganstudio.training.run_state import RateMeter, RunState, RunStatus, format_duration
 from ganstudio.training.session import TrainingSession
 from ganstudio.training.trainer import StateMismatch
@@ -63,22 +63,23 @@ def test_the_session_publishes_a_status_with_every_batch_and_state():
 
 def test_headless_run_is_the_session_loop_and_ends_at_its_budget():
     t = Trainer(tiny_config(training__steps=5))
-    assert t.run() == RunState.FINISHED and t.steps_done == 5 and t.state == "finished"
-    assert t.run(0) == RunState.FINISHED and t.steps_done == 5  # nothing more to do
+    assert train(t) == RunState.FINISHED and t.steps_done == 5
+    assert train(t, 0) == RunState.FINISHED and t.steps_done == 5  # nothing more to do
 
 
 def test_a_bug_in_a_headless_run_is_raised_not_swallowed(monkeypatch):
     t = Trainer(tiny_config())
-    monkeypatch.setattr(t, "step", lambda: 1 / 0)
+    monkeypatch.setattr(t, "step", lambda stop=False: 1 / 0)
+    sessions = []
     with pytest.raises(ZeroDivisionError):
-        t.run(3)
-    assert t.state == RunState.ERROR
+        train(t, 3, on_session=sessions.append)
+    assert sessions[0].state == RunState.ERROR
 
 
 def test_state_dict_round_trip_continues_the_same_run():
     cfg = tiny_config("ring", training__steps=0)
     a = Trainer(cfg)
-    a.run(4)
+    train(a, 4)
     state = a.state_dict()
     b = Trainer(cfg)
     b.load_state_dict(state)
@@ -92,7 +93,7 @@ def test_state_dict_is_a_copy_that_training_does_not_change():
     t = Trainer(tiny_config())
     state = t.state_dict()
     before = {k: v.clone() for k, v in state["G"].items()}
-    t.run(2)
+    train(t, 2)
     assert all(torch.equal(before[k], state["G"][k]) for k in before)
 
 

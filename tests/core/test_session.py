@@ -118,7 +118,7 @@ def test_an_exception_ends_the_session_with_a_message_not_a_crash(monkeypatch):
     rec = Recorder()
     tr = Trainer(tiny_config(training__steps=0))
 
-    def broken():
+    def broken(stop=False):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(tr, "step", broken)

@@ -9,7 +9,8 @@ import torch
 
 from ganstudio import objectives
 from ganstudio.config import ConfigError
-from ganstudio.training import Trainer, TrainingDiverged
+from ganstudio.training import Trainer, TrainingDiverged, train
+from ganstudio.training.session import TrainingSession
 from ganstudio.training.history import METRICS
 from tests.conftest import tiny_config
 
@@ -35,7 +36,7 @@ def test_same_seed_same_losses_other_seed_other_losses():
     runs = []
     for seed in (3, 3, 4):
         t = Trainer(tiny_config(training__seed=seed))
-        t.run(8)
+        train(t, 8)
         runs.append(t.history.column("d_loss").tolist() + t.history.column("g_loss").tolist())
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
@@ -46,7 +47,7 @@ def test_every_loss_trains_with_finite_numbers_and_moves_both_networks(loss):
     cfg = tiny_config(loss__name=loss)
     t = Trainer(cfg)
     g0, d0 = _params(t.G), _params(t.D)
-    assert t.run(6) == "finished"
+    assert train(t, 6) == "finished"
     hist = t.history
     assert len(hist) == 6
     assert all(math.isfinite(v) for v in hist.column("d_loss"))
@@ -56,7 +57,7 @@ def test_every_loss_trains_with_finite_numbers_and_moves_both_networks(loss):
 
 def test_wgan_clips_every_critic_weight():
     t = Trainer(tiny_config(loss__name="wgan", loss__clip=0.005))
-    t.run(3)
+    train(t, 3)
     assert max(p.abs().max().item() for p in t.D.parameters()) <= 0.005 + 1e-9
 
 
@@ -171,7 +172,7 @@ def test_two_time_scale_learning_rates_reach_the_optimisers():
 def test_optimiser_choice(name, cls):
     t = Trainer(tiny_config(optimizer__name=name))
     assert isinstance(t.opt_g, cls) and isinstance(t.opt_d, cls)
-    t.run(2)
+    train(t, 2)
 
 
 def test_each_optimiser_gets_the_settings_it_declares():
@@ -197,7 +198,7 @@ def test_an_unknown_optimiser_is_refused_not_replaced_by_sgd():
 
 def test_ema_generator_trails_the_generator():
     t = Trainer(tiny_config(training__ema=0.9))
-    t.run(5)
+    train(t, 5)
     g = torch.cat([p.flatten() for p in t.G.parameters()])
     e = torch.cat([p.flatten() for p in t.ema.parameters()])
     assert not torch.equal(g, e)
@@ -207,22 +208,30 @@ def test_ema_generator_trails_the_generator():
 
 
 def test_ema_update_follows_the_formula_after_warmup():
-    t = Trainer(tiny_config(training__ema=0.5))
-    t.steps_done = 1000  # past the warm-up: decay is the configured 0.5
-    before = [p.detach().clone() for p in t.ema.parameters()]
-    t._update_ema()
-    for b, e, g in zip(before, t.ema.parameters(), t.G.parameters()):
-        assert torch.allclose(e, 0.5 * b + 0.5 * g)
+    """A training step leaves the average at 0.9 x itself + 0.1 x the generator it just made
+    (0.9, not 0.5: a formula with the two weights swapped gives another answer)."""
+    t = Trainer(tiny_config(training__ema=0.9))
+    train(t, 3)
+    t.steps_done = 1000  # past the warm-up: decay is the configured 0.9
+    before = _params(t.ema)
+    t.step()
+    after_g, after_e = _params(t.G), _params(t.ema)
+    # the average and the generator differ, so an average left alone cannot pass for one
+    # that followed the formula
+    assert max((g - b).abs().max().item() for b, g in zip(before, after_g)) > 1e-4
+    for b, e, g in zip(before, after_e, after_g):
+        assert torch.allclose(e, 0.9 * b + 0.1 * g, atol=1e-6, rtol=1e-5)
 
 
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_weights(monkeypatch):
     t = Trainer(tiny_config())
-    t.run(2)
+    train(t, 2)
     good_g, good_d = _params(t.G), _params(t.D)
     real_g_loss = objectives.g_loss
     monkeypatch.setattr(objectives, "g_loss", lambda *a: real_g_loss(*a) * float("nan"))
-    assert t.run(5) == "diverged"
-    assert "diverged at step 3" in t.message
+    sessions = []
+    assert train(t, 5, on_session=sessions.append) == "diverged"
+    assert "diverged at step 3" in sessions[0].message
     assert t.steps_done == 2
     # D was updated in step 3 before G's loss went bad; G keeps its weights of step 2
     assert all(torch.equal(a, b) for a, b in zip(good_g, t.G.parameters()))
@@ -244,37 +253,45 @@ def test_a_nan_discriminator_loss_refuses_its_update(monkeypatch):
 
 def test_stop_requested_from_another_thread_ends_the_run_between_steps():
     t = Trainer(tiny_config(training__steps=0))  # no budget: runs until stopped
-    result = {}
-    worker = threading.Thread(target=lambda: result.setdefault("state", t.run()))
+    result, sessions = {}, []
+    worker = threading.Thread(target=lambda: result.setdefault(
+        "state", train(t, on_session=sessions.append)))
     worker.start()
     while t.steps_done < 3:
         time.sleep(0.01)
-    t.request_stop()
+    sessions[0].stop()
     worker.join(timeout=10)
     assert not worker.is_alive()
-    assert result["state"] == "stopped" and t.state == "stopped"
+    assert result["state"] == "stopped" and sessions[0].state == "stopped"
 
 
 def test_pause_holds_the_run_and_resume_continues_it():
     t = Trainer(tiny_config(training__steps=0))
-    t.pause()
-    worker = threading.Thread(target=t.run)
+    session = TrainingSession(t, pictures=False, until=0, start_paused=True)
+    worker = threading.Thread(target=session.run)
     worker.start()
     time.sleep(0.3)
-    assert t.steps_done == 0 and t.state == "paused"
-    t.resume()
+    assert t.steps_done == 0 and session.state == "paused" and session.paused
+    session.resume()
     deadline = time.monotonic() + 10
     while t.steps_done < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    t.request_stop()
+    session.pause()
+    deadline = time.monotonic() + 10
+    while session.state != "paused" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    held = t.steps_done
+    time.sleep(0.2)
+    assert t.steps_done == held  # paused between two steps: no step more
+    session.stop()
     worker.join(timeout=10)
-    assert t.steps_done >= 2 and t.state == "stopped"
+    assert t.steps_done >= 2 and session.state == "stopped"
 
 
 def test_run_without_n_stops_at_the_step_budget():
     t = Trainer(tiny_config(training__steps=4))
-    assert t.run() == "finished" and t.steps_done == 4
-    assert t.run(2) == "finished" and t.steps_done == 6
+    assert train(t) == "finished" and t.steps_done == 4
+    assert train(t, 2) == "finished" and t.steps_done == 6
 
 
 def test_samples_have_the_data_shape_and_fixed_samples_repeat():
@@ -294,7 +311,7 @@ def test_snapshot_is_a_detached_copy():
     snap = t.snapshot_generator()
     z = torch.randn(5, t.spec.latent_dim)
     before = snap(z)
-    t.run(3)
+    train(t, 3)
     assert torch.equal(before, snap(z))  # training did not touch the snapshot
 
 
@@ -313,18 +330,18 @@ def test_learning_rate_decay_lowers_both_rates_over_the_end_and_resumes_on_sched
     cfg = make_config(optimizer__lr_decay="linear", optimizer__decay_start=0.5,
                       training__steps=40)
     t = Trainer(cfg)
-    t.run(30)
+    train(t, 30)
     lr_g = t.opt_g.param_groups[0]["lr"]
     assert lr_g == pytest.approx(cfg.optimizer.lr_g * (1 - 9 / 20))  # step 30's factor
     assert t.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.optimizer.lr_d * (1 - 9 / 20))
     path = t.save_checkpoint(tmp_path / "half")
-    t.run()
+    train(t)
     assert t.steps_done == 40 and t.opt_g.param_groups[0]["lr"] == pytest.approx(
         cfg.optimizer.lr_g / 20)
     from ganstudio.training.checkpoint import load_checkpoint
 
     resumed = Trainer(cfg)
     resumed.load_state(load_checkpoint(path))
-    resumed.run(10)  # the same steps at the same rates: the same weights
+    train(resumed, 10)  # the same steps at the same rates: the same weights
     assert all(torch.equal(a, b) for a, b in zip(resumed.G.state_dict().values(),
                                                  t.G.state_dict().values()))

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ganstudio.training import visuals
+from ganstudio.training import visuals, train
 from ganstudio.training import Trainer
 from tests.conftest import tiny_config
 
@@ -45,7 +45,7 @@ def test_after_training_the_heat_map_is_warmest_where_the_real_data_is_and_arrow
     # full-size networks is even more contrasting: 0.35 above the mean at step 400)
     trainer = Trainer(tiny_config("ring", training__steps=400, loss__name="nonsaturating",
                                   loss__r1_weight=0.5))
-    trainer.run()
+    train(trainer)
     view = visuals.plane_view(trainer)
     # the heat map's value at the real points (nearest pixel) against the whole map
     x0, x1, y0, y1 = view.heat_bounds

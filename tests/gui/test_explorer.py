@@ -7,14 +7,14 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QComboBox, QLabel
 
-from ganstudio.training import Trainer
+from ganstudio.training import Trainer, train
 from tests.conftest import tiny_config
 
 
 @pytest.fixture(scope="module")
 def digits_checkpoint(tmp_path_factory):
     t = Trainer(tiny_config("digits", model__conditional=True))
-    t.run(3)
+    train(t, 3)
     return t.save_checkpoint(tmp_path_factory.mktemp("ckpt") / "digits")
 
 
@@ -152,7 +152,7 @@ def test_playing_the_path_animates_and_stops(explorer, qtbot):
 
 def test_large_latents_get_labelled_principal_direction_sliders(window, qtbot, tmp_path):
     t = Trainer(tiny_config("digits", model__latent_dim=40))
-    t.run(2)
+    train(t, 2)
     path = t.save_checkpoint(tmp_path / "wide")
     window.open_checkpoint(str(path), resume=False)
     ex = window.explorer

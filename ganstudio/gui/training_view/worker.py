@@ -95,45 +95,28 @@ class TrainingController(QObject):
 
     # --- in the training thread ------------------------------------------------------------
     def _run(self, config, source, checkpoint, paused: bool, autosave) -> None:
-        """Build a trainer (from a checkpoint when given) and run a session until stopped."""
-        from ganstudio.training import Trainer
-        from ganstudio.training.session import TrainingSession
+        """Build the run (from a checkpoint when given) and run its session until stopped: the
+        same Run as ``ganstudio train``, writing into the autosave folder."""
+        from ganstudio.training.run import Run
 
+        run = Run(config, source=source, checkpoint=checkpoint, autosave=autosave,
+                  folder=autosave.folder if autosave is not None else None,
+                  title=autosave.title if autosave is not None else "",
+                  progress=lambda done, total, what: self.loading.emit(done, total, what),
+                  say=self.note.emit)
         try:
-            progress = lambda done, total, what: self.loading.emit(done, total, what)  # noqa
-            trainer = Trainer(config, source=source, progress=progress)
-            if checkpoint is not None:
-                trainer.load_state(checkpoint)
+            self.trainer = run.build()
         except Exception as e:  # data, device or checkpoint problems, in words
             self.failed.emit(user_message(e, context="The run could not start"))
             return
-        self.trainer = trainer
         if self._cancelled:
+            run.close()
             self.state.emit("stopped", "")
             return
-        from ganstudio.training.device import describe_device
-
-        g, d = trainer.parameter_counts
-        judge = trainer.live_quality()
-        self.ready.emit(dict(measures=list(judge.measures) if judge else [],
-                             quality=list(trainer.quality_history),
-                             alarms=list(trainer.alarms),g_params=g, d_params=d, spec=trainer.spec,
-                             data=trainer.source.describe(),
-                             device=describe_device(trainer.device, config.training.threads),
-                             precision=trainer.precision.label,
-                             steps_done=trainer.steps_done, history=trainer.history.to_arrays(),
-                             elapsed=trainer.elapsed, target=trainer.config.training.steps,
-                             ema=trainer.ema is not None))
-        tensorboard = self._open_tensorboard(config, trainer, autosave)
-        if tensorboard is not None:  # the live quality numbers go there too
-            trainer.quality_callbacks.append(
-                lambda point: tensorboard.add_quality(point.step, point.values))
+        self.ready.emit(run.facts())
+        if config.training.tensorboard and autosave is None:
+            self.note.emit("No TensorBoard logs: this run has no folder")
         batch: list = []
-
-        def on_state(state, message) -> None:
-            if tensorboard is not None and str(state) != "running":
-                tensorboard.write_pending()  # paused or ended: all of it on disk now
-            self.state.emit(str(state), message)
 
         def status(st) -> None:  # the session tells the status right after each batch
             if batch:
@@ -141,13 +124,13 @@ class TrainingController(QObject):
             else:
                 self.status.emit(st)
 
-        session = TrainingSession(
-            trainer, on_metrics=batch.append, on_picture=self.picture.emit,
-            on_state=on_state,
+        session = run.start_session(
+            on_metrics=batch.append, on_picture=self.picture.emit,
+            on_state=lambda state, message: self.state.emit(str(state), message),
             on_status=status, start_paused=paused, metrics_interval=METRICS_INTERVAL,
             picture_interval=PICTURE_INTERVAL,
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
-            plane_layers=self._plane_layers, pictures=self._pictures, autosave=autosave,
+            plane_layers=self._plane_layers, pictures=self._pictures,
             on_autosave=self.autosaved.emit, on_quality=self.quality.emit,
             on_health=lambda active, new: self.health.emit(list(active), list(new)))
         self._session = session
@@ -159,29 +142,7 @@ class TrainingController(QObject):
         finally:
             self._session = None  # requests from now on queue behind this task...
             session.serve_calls()  # ...and any that reached the ended session are answered
-            if tensorboard is not None:
-                trainer.callbacks.remove(tensorboard)
-                tensorboard.close()
-
-    def _open_tensorboard(self, config, trainer, autosave):
-        """With training.tensorboard on, a TensorBoard log in the run's folder (the autosave
-        folder: data_dir()/runs/NAME), as one of the trainer's callbacks; the status bar says
-        where, or why there is none."""
-        if not config.training.tensorboard:
-            return None
-        from ganstudio.training.tensorboard_log import TensorBoardLog
-
-        if autosave is None:
-            self.note.emit("No TensorBoard logs: this run has no folder")
-            return None
-        try:
-            log = TensorBoardLog(autosave.folder, trainer)
-        except Exception as e:  # the package missing, an unwritable folder: said, not fatal
-            self.note.emit(f"No TensorBoard logs: {user_message(e)}")
-            return None
-        trainer.callbacks.append(log)
-        self.note.emit(f"TensorBoard logs in {log.folder}")
-        return log
+            run.close()
 
     # --- in the UI thread ------------------------------------------------------------------
     def _on_finished(self) -> None:
