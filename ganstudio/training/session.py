@@ -357,7 +357,8 @@ class TrainingSession:
         and the end of the budget."""
         tr = self.trainer
         try:
-            record = tr.step(stop=self._stop_asked)
+            # (under torchrun a stop asked here is agreed on in the step's own exchange)
+            record = tr.step(stop=True) if self._stop_asked else tr.step()
         except StepRefused as e:  # diverged, or out of memory: the last good state is kept
             self._flush()
             self._set_state(RunState.DIVERGED if isinstance(e, TrainingDiverged)
