@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# the numbers each training step reports, in this order
-METRICS = ("step", "d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm",
-           "penalty", "step_time", "samples_per_s")
+from ganstudio.training.step_metrics import STEP_METRICS
+
+# the numbers each training step reports, in this order (declared in training/step_metrics.py)
+METRICS = tuple(STEP_METRICS)
 
 
 class History:

@@ -37,6 +37,7 @@ from typing import Callable
 import numpy as np
 
 from ganstudio.errors import UserError
+from ganstudio.training.step_metrics import STEP_METRICS
 
 PACKAGE = "tensorboardX"
 INSTALL_HINT = 'pip install "tensorboardX>=2.6.1"'
@@ -44,17 +45,10 @@ WRITE_SECONDS = 1.0  # the step events are written this often...
 FLUSH_SECONDS = 2.0  # ...and flushed to disk this often
 PICTURE_TAG = "samples"
 
-# the step record's numbers (training/history.py METRICS) and their TensorBoard names: the part
-# before "/" is the section of TensorBoard's Scalars page, so numbers read together sit together
-SCALAR_TAGS = {
-    "d_loss": "loss/D",
-    "g_loss": "loss/G",
-    "penalty": "loss/penalty",
-    "d_real": "D/real",
-    "d_fake": "D/fake",
-    "d_grad_norm": "grad_norm/D",
-    "g_grad_norm": "grad_norm/G",
-}
+# the step record's numbers and their TensorBoard names (declared in training/step_metrics.py):
+# the part before "/" is the section of TensorBoard's Scalars page, so numbers read together sit
+# together
+SCALAR_TAGS = {m.name: m.tensorboard for m in STEP_METRICS.values() if m.tensorboard}
 SPEED_TAG = "speed/steps_per_s"  # 1 / step_time: the training step alone, as in metrics.csv
 
 

@@ -16,21 +16,14 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from ganstudio.gui.training_view.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
 from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import EmaSmoother, History
+from ganstudio.training.step_metrics import STEP_METRICS
 
-D_COLOUR = "#2f7fe0"
-G_COLOUR = "#ee7a22"
 SMOOTHING = 0.02  # EMA weight of a new point in the smoothed curves (a ~50-step window)
 
-# (key in the records, curve name, colour, plot)
-SERIES = [
-    ("d_loss", "D loss", D_COLOUR, "loss"),
-    ("g_loss", "G loss", G_COLOUR, "loss"),
-    ("d_real", "D(x)", "#2aa876", "score"),
-    ("d_fake", "D(G(z))", "#c2415d", "score"),
-    ("d_grad_norm", "D gradient", D_COLOUR, "grad"),
-    ("g_grad_norm", "G gradient", G_COLOUR, "grad"),
-]
-SMOOTHED = ("d_loss", "g_loss")
+# (key in the records, curve name, colour, plot): the step's numbers that have a plot, as
+# training/step_metrics.py declares them
+SERIES = [(m.name, m.title, m.colour, m.plot) for m in STEP_METRICS.values() if m.plot]
+SMOOTHED = tuple(m.name for m in STEP_METRICS.values() if m.smoothed)
 REDRAW_INTERVAL = 1.0  # seconds between redraws of the live plots, at least
 Q_COLOUR = "#7a4fd0"
 Q2_COLOUR = "#2aa876"
