@@ -112,8 +112,7 @@ class Exploration:
         if mode not in MODES:
             raise ValueError(f"unknown slider mode '{mode}'")
         n = self.spec.latent_dim
-        current = self.raw_z if self.directions is not None else torch.randn(
-            n, generator=torch.Generator().manual_seed(0))
+        current = self.raw_z if self.directions is not None else self.start_point()
         self.mode = mode
         self.explained = None
         if mode == "dimensions":
@@ -133,6 +132,19 @@ class Exploration:
         return torch.arange(n) % self.spec.num_classes
 
     # --- the point ----------------------------------------------------------------------------
+    def start_point(self) -> torch.Tensor:
+        """Where the sliders start on a model shown afresh: the noise of seed 0."""
+        return torch.randn(self.spec.latent_dim, generator=torch.Generator().manual_seed(0))
+
+    def first_picture(self, every_label: bool = False) -> np.ndarray:
+        """The picture of the point the sliders will show, without setting them up: it is
+        drawn in a moment, while principal directions can take seconds (``prepare``)."""
+        raw = self.raw_z if self.prepared else self.start_point()
+        z = latent.truncate(raw, self.psi)
+        if every_label and self.spec.conditional:
+            return self.every_label(z)
+        return self.pictures(z[None])[0]
+
     @property
     def raw_z(self) -> torch.Tensor:
         self.prepare()
@@ -239,10 +251,11 @@ class Exploration:
                                     progress=progress)
         return index.query(self.output()), index
 
-    def every_label(self) -> np.ndarray:
-        """The current noise drawn with every label: what the label alone changes."""
+    def every_label(self, z: torch.Tensor | None = None) -> np.ndarray:
+        """The current noise (or ``z``) drawn with every label: what the label alone
+        changes."""
         k = self.spec.num_classes
-        zs = self.z[None].expand(k, -1)
+        zs = (self.z if z is None else z)[None].expand(k, -1)
         pics = self.pictures(zs, labels=torch.arange(k))
         return tile(pics, cols=min(k, 5))
 

@@ -40,6 +40,7 @@ class LatentExplorer(QWidget):
         self.setObjectName("latentExplorer")
         self.jobs = jobs
         self.player = Player()
+        self._coming = None  # the exploration being set up to be shown, if any
         self.renderer = AsyncRenderer(self)
         self.renderer.rendered.connect(self._rendered)
         self.renderer.failed.connect(lambda m: self.status.setText(f"Cannot draw: {m}"))
@@ -155,6 +156,13 @@ class LatentExplorer(QWidget):
         The sliders appear once set up (principal directions take a moment, off this thread)."""
         self.status.setText("Preparing the sliders...")
         old = None if self.ex is None else self.ex.copy()
+        self._coming = exploration
+        if old is None or old.spec != exploration.spec or not old.prepared:
+            # a model shown afresh: its picture first, in a moment; the sliders' set-up after
+            # it can take seconds (principal directions), and the explorer would stay blank
+            every = self.player.every_label
+            self.renderer.request(
+                lambda: ("first", exploration, exploration.first_picture(every)), "first")
 
         def setup():
             exploration.continue_from(old)
@@ -231,7 +239,12 @@ class LatentExplorer(QWidget):
 
     def _rendered(self, result) -> None:
         kind, ex, payload = result
+        if kind == "first":
+            if ex is self._coming:  # still the model on its way: show what it draws
+                self.image.set_array(payload)
+            return
         if kind == "setup":
+            self._coming = None
             self.player.load(ex)
             self._set_enabled(True)
             self.title.setText(ex.title)
