@@ -57,3 +57,32 @@ def test_an_induced_collapse_raises_the_banner_and_it_links_to_the_step(window, 
     # dismissed, it stays hidden until something new
     banner.close_button.click()
     assert banner.isHidden()
+
+
+def test_a_resumed_run_shows_its_quality_history_with_its_losses(window, qtbot, tmp_path):
+    """Resuming a run (a recovered one, or a checkpoint) drew the losses at once but left the
+    quality plot empty until the next redraw (1-2 s later: longer the longer the history)."""
+    use_config(window, qtbot, "ring", training__quality_every=40)
+    window.train_button.click()
+    qtbot.waitUntil(lambda: len(window.plots.quality) >= 2, timeout=120_000)
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: window.run_state == "paused", timeout=10_000)
+    path = tmp_path / "run.safetensors"
+    window.save_checkpoint(str(path))
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    window.stop_button.click()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
+
+    def drawn(name):
+        x, y = name.getData()
+        return 0 if y is None else int(np.isfinite(y).sum())
+
+    seen = {}
+    # connected after the window's own slot: what the plots hold once the run is shown
+    window.controller.ready.connect(lambda info: seen.update(
+        saved=len(info["quality"]), quality=drawn(window.plots.quality_curves["hq"]),
+        losses=drawn(window.plots.curve("D loss"))))
+    window.open_checkpoint(str(path))
+    qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
+    assert seen["saved"] >= 2 and seen["losses"] > 0
+    assert seen["quality"] == seen["saved"]

@@ -183,6 +183,10 @@ class RunControls(QObject):
             self._quality(info["quality"][-1], plot=False)
         self.alarms = list(info.get("alarms", []))
         self.view.plots.mark_alarms(self.alarms)
+        if info.get("quality"):
+            # drawn now, like the losses above: the throttled redraw would come 1-2 s later
+            # (the history's own drawing lengthens its interval), the plot empty till then
+            self.view.plots.flush()
         self.message.setText(f"{info['data']}  ·  on the {info['device']}")
         # what the maths runs on and in, for as long as the run is here (issue 13: the window
         # says what is in use)
