@@ -35,6 +35,7 @@ from ganstudio.gui.training_view.run_view import RunView
 from ganstudio.gui.training_view.worker import TrainingController
 from ganstudio.gui.window_text import HELP_TEXT, about_text
 from ganstudio.presets import DEFAULT_PRESET, load_preset
+from ganstudio.training.run_state import RunState
 
 APP_NAME = "GAN Studio"
 # files a drop opens: checkpoints, generators from the PyTorch DCGAN example, experiments
@@ -361,7 +362,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.controller.running:
             if not self._closing:
-                answer = self.ask_close()
+                # a run that has done its planned steps is kept, not cut off: no question,
+                # its checkpoint saved in its folder, and marked ended (nothing to resume)
+                finished = self.run_state == RunState.FINISHED
+                answer = "save" if finished else self.ask_close()
                 if answer == "cancel":
                     event.ignore()
                     return
@@ -372,7 +376,10 @@ class MainWindow(QMainWindow):
                         self._closing = False
 
                     def saved(_path, step):
-                        self.recovery.interrupted(step)
+                        if finished:
+                            self.recovery.ended(step)
+                        else:
+                            self.recovery.interrupted(step)
                         self.controller.stop()
 
                     self.files.save_checkpoint(self.recovery.exit_path(), on_saved=saved,
@@ -382,6 +389,7 @@ class MainWindow(QMainWindow):
                     self.controller.stop()
             event.ignore()
             return
+        self.recovery.closing(self.last_step)
         self._save_layout()
         self.explorer_binding.close()
         self.follower.shutdown()

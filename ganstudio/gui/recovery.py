@@ -57,6 +57,7 @@ class Recovery(QObject):
         self.window = window
         self.data_dir = data_dir
         self.folder: Path | None = None  # the live run's folder
+        self.marked = ""  # what its run.json says: "running", "interrupted" or "ended"
         self.title = ""
         self.dialog: QMessageBox | None = None
 
@@ -72,20 +73,30 @@ class Recovery(QObject):
             self.folder = new_run_folder(self.data_dir, config.data.source)
         self.title = config.source_info.title
         steps = checkpoint.steps_done if checkpoint is not None else 0
-        autosave.mark_run(self.folder, "running", title=self.title, step=steps)
+        self._mark("running", steps)
         prune_ended(parent)
         return autosave.Autosaver(self.folder, config.training.autosave_minutes,
                                   title=self.title)
 
     def interrupted(self, step: int) -> None:
         """Saved on the way out (closed while training, a signal, a logout): offered later."""
-        if self.folder is not None:
-            autosave.mark_run(self.folder, "interrupted", title=self.title, step=step)
+        self._mark("interrupted", step)
 
     def ended(self, step: int) -> None:
-        """The user ended the run (Stop, or closed without saving): nothing to offer later."""
+        """The user ended the run (Stop, or closed without saving), or it had finished:
+        nothing to offer later."""
+        self._mark("ended", step)
+
+    def closing(self, step: int) -> None:
+        """The window closes with no live run: a run still marked running ended some other
+        way (an error ended it) and is not to be offered as cut off."""
+        if self.marked == "running":
+            self._mark("ended", step)
+
+    def _mark(self, state: str, step: int) -> None:
         if self.folder is not None:
-            autosave.mark_run(self.folder, "ended", title=self.title, step=step)
+            autosave.mark_run(self.folder, state, title=self.title, step=step)
+            self.marked = state
 
     def exit_path(self) -> Path:
         """Where a checkpoint made on the way out goes: the run's own folder."""

@@ -115,6 +115,60 @@ def test_closing_during_training_stops_cleanly_and_keeps_a_checkpoint(qtbot, tmp
     qtbot.waitUntil(lambda: not again.controller.running, timeout=20_000)
 
 
+def test_closing_after_the_run_finished_offers_nothing_at_the_next_start(qtbot, tmp_path):
+    """A run that had done its planned steps was marked "interrupted" when the window closed,
+    and the next start said "A run did not end". Now: no question, its checkpoint kept in its
+    folder, marked ended, nothing offered."""
+    from ganstudio.gui import MainWindow
+    from ganstudio.training import autosave
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.engine_ready, timeout=60_000)
+    use_config(w, qtbot, "ring")
+    w.config.training.steps = 30
+    w.train_button.click()
+    qtbot.waitUntil(lambda: w.run_state == "finished", timeout=60_000)
+    asked = []
+    w.ask_close = lambda: asked.append(1) or "save"  # the question's default answer
+    w.show()
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=20_000)
+    assert not asked  # finished: nothing is cut off, so nothing to ask
+    (folder,) = (tmp_path / "appdata" / "runs").iterdir()
+    assert autosave.read_run(folder).state == "ended"
+    assert load_checkpoint(folder / "checkpoint.safetensors").steps_done == 30
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.engine_ready, timeout=60_000)
+    qtbot.wait(200)
+    assert again.recovery.dialog is None
+
+
+def test_a_run_ended_by_an_error_is_not_offered_after_closing(window, qtbot, monkeypatch):
+    """A run that an error ended stayed marked "running"; once the window had closed, the next
+    start took it for one cut off."""
+    from ganstudio.training import autosave
+
+    use_config(window, qtbot, "ring")
+    window.train_button.click()
+    qtbot.waitUntil(lambda: window.last_step >= 3, timeout=30_000)
+    folder = window.recovery.folder
+    window.save_checkpoint(str(folder / "checkpoint.safetensors"))  # as an autosave would
+    qtbot.waitUntil((folder / "checkpoint.safetensors").exists, timeout=10_000)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("a broken device")
+
+    window.controller.request(lambda tr: setattr(tr, "step", broken), lambda _r: None)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
+    assert window.run_state == "error"
+    window.close()
+    assert autosave.read_run(folder).state == "ended"
+    assert autosave.interrupted_runs(folder.parent) == []
+
+
 def test_cancel_keeps_the_window_training(window, qtbot):
     use_config(window, qtbot, "ring")
     window.train_button.click()
