@@ -97,11 +97,40 @@ class TrainingWindow:
         self.w.close()
 
 
-def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = True) -> dict:
+def detach_views(tw: TrainingWindow) -> None:
+    """Training sends the window nothing from now on (no metrics, status or pictures): what is
+    left of the UI thread's gaps is the machine's, not the views' (plain attribute swaps,
+    atomic for the training thread)."""
+    session = tw.w.controller.session
+    session.on_metrics = session.on_picture = lambda _: None
+    session.on_status = None
+    session._picture_due = lambda now: False
+
+
+def gap_figures(ticks) -> dict:
+    """A 10 ms timer's ticks -> its gaps' percentiles (ms). A tick's lateness as a user feels
+    it is its gap less the 10 ms asked for."""
     import numpy as np
+
+    gaps = np.diff(np.array(ticks)) * 1000
+    return dict(gap_p50=float(np.percentile(gaps, 50)), gap_p99=float(np.percentile(gaps, 99)),
+                gap_p999=float(np.percentile(gaps, 99.9)), gap_max=float(gaps.max()),
+                ticks=len(ticks), late_16=int((gaps - 10 > 16).sum()))
+
+
+def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = True,
+                   every_view: bool = False, detached: bool = False) -> dict:
+    """``every_view``: every layer of the 2-D picture switched on (heat map, arrows, noise
+    grid, real points) besides the plots and the quality badge; ``detached``: the views get
+    nothing (the floor: what training alone does to the UI thread's timer)."""
     from PySide6.QtCore import QTimer
 
     tw = TrainingWindow(preset, threads)
+    if every_view:
+        for box in tw.w.plane_panel.switches.values():
+            box.setChecked(True)
+    if detached:
+        detach_views(tw)
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -118,9 +147,7 @@ def measure_window(preset: str, seconds: float, threads: int = 0, probe: bool = 
     result = dict(steps_per_s=(s1 - s0) / (t1 - t0),
                   tuner=None if tuner is None else tuner.history)
     if probe:
-        gaps = np.diff(np.array(ticks)) * 1000
-        result.update(gap_p50=float(np.percentile(gaps, 50)), ticks=len(ticks),
-                      gap_p99=float(np.percentile(gaps, 99)), gap_max=float(gaps.max()))
+        result.update(gap_figures(ticks))
     return result
 
 
@@ -214,13 +241,17 @@ def measure_startup() -> dict:
 
 
 def run_child(kind: str, preset: str, seconds: float, threads: int = 0,
-              pairs: int = 0) -> dict:
+              pairs: int = 0, code: str | None = None) -> dict:
+    """``code``: another checkout's root whose ``ganstudio`` the child imports (A/B)."""
     t_launch = time.time()
+    env = child_env()
+    if code:
+        env["PYTHONPATH"] = str(Path(code).resolve())
     proc = subprocess.run([sys.executable, __file__, "--child", kind, "--preset", preset,
                            "--seconds", str(seconds), "--threads", str(threads),
                            "--paired", str(pairs)],
                           capture_output=True, text=True,
-                          env=child_env(), timeout=3600)
+                          env=env, timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -229,10 +260,54 @@ def run_child(kind: str, preset: str, seconds: float, threads: int = 0,
     return result
 
 
+STALL_COLUMNS = (("gap_p50", "p50"), ("gap_p99", "p99"), ("gap_p999", "p99.9"),
+                 ("gap_max", "max"))
+
+
+def measure_stalls(args) -> int:
+    """``--stalls N``: N runs of each variant with every view on, in alternating order (ABBA),
+    each a fresh window process timed by the 10 ms probe: the code of this checkout, the code
+    of ``--before DIR`` if given, and with ``--floor`` the same window with its views
+    detached (what is left is the machine's and training's, not the views'). Prints the
+    medians over runs of each gap percentile and of steps/s (probe on), and per run."""
+    variants = ["after"] + (["before"] if args.before else []) + (["floor"] if args.floor
+                                                                   else [])
+    runs: dict[str, list] = {v: [] for v in variants}
+    for i in range(args.stalls):
+        order = variants if i % 2 == 0 else variants[::-1]
+        for v in order:
+            kind = "window-detached" if v == "floor" else "window-every-view"
+            r = run_child(kind, args.preset, args.seconds, args.threads,
+                          code=args.before if v == "before" else None)
+            runs[v].append(r)
+            print(v, {k: round(r[k], 1) for k, _ in STALL_COLUMNS},
+                  f"{r['steps_per_s']:.1f} steps/s", file=sys.stderr, flush=True)
+    display = os.environ.get("DISPLAY") and "Xvfb/X11" or "offscreen"
+    print(f"preset {args.preset}, every view on, {args.seconds:g} s per run, {args.stalls} runs "
+          f"of each, alternating; platform {display}; medians over runs (ms)")
+    print("| code | UI timer gap p50 | p99 | p99.9 | max | ticks late by > 16 ms, per run "
+          "| steps/s (probe on) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for v in variants:
+        rs = runs[v]
+        med = {k: statistics.median(r[k] for r in rs) for k, _ in STALL_COLUMNS}
+        print(f"| {v} | " + " | ".join(f"{med[k]:.1f}" for k, _ in STALL_COLUMNS)
+              + f" | {statistics.median(r['late_16'] for r in rs):g}"
+              + f" | {statistics.median(r['steps_per_s'] for r in rs):.1f} |")
+    if args.before:
+        ratios = [a["steps_per_s"] / b["steps_per_s"]
+                  for a, b in zip(runs["after"], runs["before"])]
+        print(f"steps/s after / before, per pair: median {statistics.median(ratios):.3f}",
+              [round(x, 3) for x in ratios])
+    for v in variants:
+        print(v, "p99 per run:", [round(r["gap_p99"], 1) for r in runs[v]])
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--child", choices=["window", "window-probe", "headless", "startup",
-                                       "paired"])
+                                       "paired", "window-every-view", "window-detached"])
     p.add_argument("--preset", default="ring")
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--repeats", type=int, default=2)
@@ -241,7 +316,21 @@ def main() -> int:
     p.add_argument("--paired", type=int, default=0, metavar="N",
                    help="only the paired measurement: N pairs of --segment seconds")
     p.add_argument("--segment", type=float, default=2.0)
+    p.add_argument("--stalls", type=int, default=0, metavar="N",
+                   help="only the UI stalls with every view on: N runs of each variant")
+    p.add_argument("--before", metavar="DIR",
+                   help="with --stalls: also runs of the code in DIR (a copy of an older "
+                        "checkout), alternating with this one's")
+    p.add_argument("--floor", action="store_true",
+                   help="with --stalls: also runs with the views detached (the machine's floor)")
     args = p.parse_args()
+    if args.child in ("window-every-view", "window-detached"):
+        print(json.dumps(measure_window(args.preset, args.seconds, args.threads,
+                                        every_view=True,
+                                        detached=args.child == "window-detached")))
+        return 0
+    if args.stalls:
+        return measure_stalls(args)
     if args.child == "paired":
         print(json.dumps(measure_paired(args.preset, args.paired, args.seconds, args.threads)))
         return 0

@@ -24,6 +24,9 @@ MESH_LINES = 21  # latent grid lines per direction
 FAKE_POINTS = 512
 HEAT_MARGIN = 1.6
 REAL_POINTS = 512
+# the heat map's colours, D's opinion from 0 ("generated") through 0.5 to 1 ("real"): purple,
+# pale, green (after GAN Lab)
+HEAT_COLOURS = ((150, 110, 210), (246, 246, 242), (90, 180, 120))
 
 
 @dataclass
@@ -38,6 +41,27 @@ class PlaneView:
     arrows: np.ndarray | None  # (M, 2): where the generator's loss pushes each fake point (scaled)
     mesh: np.ndarray | None  # (L, L, 2): G over a grid of the first two latent dimensions
     step: int
+    # the heat map coloured, ready to show: (H, W) uint32 0xffRRGGBB (Qt's RGB32 pixels), made
+    # here in the training thread so the window's thread only draws it (heat_rgb32)
+    heat_rgb32: np.ndarray | None = None
+
+
+def _heat_lut() -> np.ndarray:
+    """256 colours from HEAT_COLOURS, linear between them, as 0xffRRGGBB."""
+    t = np.linspace(0.0, 1.0, 256)
+    stops = np.array([0.0, 0.5, 1.0])
+    rgb = np.stack([np.interp(t, stops, [c[i] for c in HEAT_COLOURS]) for i in range(3)], 1)
+    rgb = np.round(rgb).astype(np.uint32)
+    return (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
+
+
+_HEAT_LUT = _heat_lut()
+
+
+def heat_rgb32(heat: np.ndarray) -> np.ndarray:
+    """A heat map of values in [0, 1] as (H, W) uint32 pixels 0xffRRGGBB, row 0 first."""
+    index = np.clip(np.rint(np.asarray(heat, dtype=np.float32) * 255), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(_HEAT_LUT[index])
 
 
 def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
@@ -109,10 +133,11 @@ def plane_view(trainer, fake_z: torch.Tensor | None = None, real: np.ndarray | N
         hx = (x1 - x0) / (2 * (heat.shape[1] - 1))
         hy = (y1 - y0) / (2 * (heat.shape[0] - 1))
         heat_bounds = (x0 - hx, x1 + hx, y0 - hy, y1 + hy)
-    return PlaneView(bounds, heat_bounds, np.asarray(real), fake.cpu().numpy(),
-                     None if heat is None else heat.cpu().numpy(),
+    heat = None if heat is None else heat.cpu().numpy()
+    return PlaneView(bounds, heat_bounds, np.asarray(real), fake.cpu().numpy(), heat,
                      None if push is None else push.cpu().numpy(),
-                     None if grid is None else grid.cpu().numpy(), trainer.steps_done)
+                     None if grid is None else grid.cpu().numpy(), trainer.steps_done,
+                     None if heat is None else heat_rgb32(heat))
 
 
 def _heat(trainer, D, box, size: int, shown_size: int) -> torch.Tensor:

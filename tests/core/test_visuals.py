@@ -111,3 +111,14 @@ def test_arrows_of_a_loss_that_compares_pair_each_point_with_a_real_one(monkeypa
     assert seen == [(visuals.FAKE_POINTS, visuals.FAKE_POINTS)]
     unit = view.arrows / np.linalg.norm(view.arrows, axis=1, keepdims=True)
     assert np.allclose(unit, np.array([2.0, 1.0]) / np.sqrt(5.0), atol=1e-5)
+
+
+def test_the_heat_map_comes_coloured_for_the_window():
+    """The colours are looked up in the training thread, so the window only draws pixels."""
+    heat = np.array([[0.0, 0.5, 1.0]])
+    pixels = visuals.heat_rgb32(heat)
+    assert pixels.dtype == np.uint32 and pixels.shape == (1, 3)
+    rgb = [((p >> 16) & 255, (p >> 8) & 255, p & 255) for p in pixels[0].tolist()]
+    assert rgb[0] == visuals.HEAT_COLOURS[0] and rgb[2] == visuals.HEAT_COLOURS[2]
+    assert np.abs(np.subtract(rgb[1], visuals.HEAT_COLOURS[1])).max() <= 2  # 256 steps
+    assert all(p >> 24 == 255 for p in pixels[0].tolist())  # opaque

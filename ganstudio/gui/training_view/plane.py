@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGridLayout, QLabel, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGridLayout, QVBoxLayout, QWidget
 
 from ganstudio import catalog
 from ganstudio.gui.training_view.plotpaint import light_axes
+from ganstudio.training import visuals
 
 REAL_BRUSH = (90, 90, 100, 150)
 FAKE_BRUSH = (238, 110, 30, 220)
@@ -19,9 +20,119 @@ ARROW_PEN = (200, 70, 20, 200)
 MESH_PEN = (70, 70, 160, 90)
 
 
-def heat_colormap() -> pg.ColorMap:
-    """Purple where D says 'generated', green where it says 'real', pale in between."""
-    return pg.ColorMap([0.0, 0.5, 1.0], [(150, 110, 210), (246, 246, 242), (90, 180, 120)])
+class PixelsItem(pg.GraphicsObject):
+    """A picture made outside the UI thread (``visuals.PlaneView.heat_rgb32``: Qt's RGB32
+    pixels), drawn into a rectangle of the plane. The UI thread wraps the pixels (no copy, no
+    colour lookup, no conversion) and draws them: ~0.3 ms a picture, where an ImageItem
+    coloured and converted a float heat map at every new picture (~5 ms, measured)."""
+
+    def __init__(self):
+        super().__init__()
+        self._pixels: np.ndarray | None = None  # the QImage borrows these: kept alive here
+        self._image: QImage | None = None
+        self._rect = QRectF()
+
+    def set_pixels(self, pixels: np.ndarray, rect: QRectF) -> None:
+        pixels = np.ascontiguousarray(pixels, dtype=np.uint32)
+        h, w = pixels.shape
+        self.prepareGeometryChange()
+        self._pixels = pixels
+        self._image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32)
+        self._rect = QRectF(rect)
+        self.update()
+
+    def clear(self) -> None:
+        self.prepareGeometryChange()
+        self._pixels = self._image = None
+        self._rect = QRectF()
+        self.update()
+
+    def image(self) -> QImage | None:
+        return self._image
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._image is not None:
+            painter.drawImage(self._rect, self._image)
+
+
+class PointsItem(pg.GraphicsObject):
+    """Round dots of a fixed size in pixels, drawn as one polygon of points with a round pen:
+    a ScatterPlotItem rebuilt its per-point records in Python at every picture (~3 ms a
+    picture for 512 points, measured)."""
+
+    def __init__(self, size: float, brush):
+        super().__init__()
+        self.pen = QPen(pg.mkColor(brush), size)
+        self.pen.setCosmetic(True)  # size in pixels, whatever the zoom
+        self.pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self._pos = np.zeros((0, 2))
+        self._polygon = None
+        self._rect = QRectF()
+
+    def set_points(self, pos: np.ndarray | None) -> None:
+        pos = np.zeros((0, 2)) if pos is None else np.asarray(pos, dtype=np.float64)
+        self.prepareGeometryChange()
+        self._pos = pos
+        if len(pos):
+            self._polygon = pg.functions.arrayToQPolygonF(pos[:, 0], pos[:, 1])
+            (x0, y0), (x1, y1) = pos.min(0), pos.max(0)
+            # a margin for the dots' size, which is in pixels: 3% of the span
+            mx, my = 0.03 * max(x1 - x0, 1e-9), 0.03 * max(y1 - y0, 1e-9)
+            self._rect = QRectF(x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my)
+        else:
+            self._polygon, self._rect = None, QRectF()
+        self.update()
+
+    def points(self) -> np.ndarray:
+        return self._pos
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._polygon is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(self.pen)
+            painter.drawPoints(self._polygon)
+
+
+class LinesItem(pg.GraphicsObject):
+    """Line segments ("pairs") or polylines broken by NaN ("finite"), as one path drawn with a
+    thin pen: what PlotDataItem did here at several times the cost (its data handling and
+    path rebuilding ran in the UI thread at every picture: ~6 ms for the noise grid)."""
+
+    def __init__(self, pen, connect: str):
+        super().__init__()
+        self.pen = pg.mkPen(pen)
+        self.connect = connect
+        self._x = self._y = None
+        self._path = QPainterPath()
+
+    def set_lines(self, x: np.ndarray | None, y: np.ndarray | None = None) -> None:
+        self.prepareGeometryChange()
+        if x is None or not len(x):
+            self._x = self._y = None
+            self._path = QPainterPath()
+        else:
+            self._x, self._y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+            self._path = pg.arrayToQPath(self._x, self._y, connect=self.connect,
+                                         finiteCheck=self.connect == "finite")
+        self.update()
+
+    def getData(self):
+        """(x, y) as given (None, None when empty), as PlotDataItem says it."""
+        return self._x, self._y
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect()
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._x is not None:
+            painter.setPen(self.pen)
+            painter.drawPath(self._path)
 
 
 class PlaneWidget(pg.PlotWidget):
@@ -37,17 +148,15 @@ class PlaneWidget(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.12)
         light_axes(self)
         self.setMenuEnabled(False)
-        self.heat = pg.ImageItem(axisOrder="row-major")
-        self.heat.setLookupTable(heat_colormap().getLookupTable(0.0, 1.0, 256))
-        self.heat.setLevels([0, 1])
+        self.heat = PixelsItem()
         self.heat.setZValue(-10)
-        self.mesh = pg.PlotDataItem(pen=pg.mkPen(MESH_PEN, width=1), connect="finite")
+        self.mesh = LinesItem(pg.mkPen(MESH_PEN, width=1), connect="finite")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL_BRUSH))
         # the real points stay put while training runs: painted once, then blitted (0.2 ms
         # of UI time a picture)
         self.real.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(FAKE_BRUSH))
-        self.arrows = pg.PlotDataItem(pen=pg.mkPen(ARROW_PEN, width=1), connect="pairs")
+        self.fake = PointsItem(5, FAKE_BRUSH)
+        self.arrows = LinesItem(pg.mkPen(ARROW_PEN, width=1), connect="pairs")
         for item in (self.heat, self.mesh, self.real, self.arrows, self.fake):
             self.addItem(item)
         self.editable = editable
@@ -68,8 +177,9 @@ class PlaneWidget(pg.PlotWidget):
         self.set_bounds(bounds)
         self._shown.clear()
         self.real.setData(pos=np.zeros((0, 2)) if real is None else np.asarray(real))
-        for item in (self.fake, self.arrows, self.mesh):
-            item.setData([], [])
+        self.fake.set_points(None)
+        for item in (self.arrows, self.mesh):
+            item.set_lines(None)
         self.heat.clear()
         self.version += 1
 
@@ -79,8 +189,10 @@ class PlaneWidget(pg.PlotWidget):
         self.set_bounds(view.bounds)
         x0, x1, y0, y1 = view.heat_bounds
         if heatmap and view.heatmap is not None:
-            self.heat.setImage(view.heatmap, levels=(0, 1), autoLevels=False)
-            self.heat.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            pixels = view.heat_rgb32
+            if pixels is None:  # a view made elsewhere: coloured here
+                pixels = visuals.heat_rgb32(view.heatmap)
+            self.heat.set_pixels(pixels, QRectF(x0, y0, x1 - x0, y1 - y0))
             self.heat.setVisible(True)
         else:
             self.heat.setVisible(False)
@@ -99,23 +211,27 @@ class PlaneWidget(pg.PlotWidget):
             self._set_lines(self.mesh, None)
         self.version += 1
 
-    def _set_points(self, item: pg.ScatterPlotItem, pos: np.ndarray | None) -> None:
+    def _set_points(self, item, pos: np.ndarray | None) -> None:
         """Skips the work when the points are those already shown: training sends the same
-        real points with every picture, and a scatter's setData costs ~0.5 ms of UI time."""
+        real points with every picture (a scatter's setData costs ~0.5 ms of UI time, and the
+        real points' cached rendering would be redrawn)."""
         if pos is not None and pos is self._shown.get(item):
             return
         self._shown[item] = pos
-        item.setData(pos=np.zeros((0, 2)) if pos is None else pos)
+        if isinstance(item, PointsItem):
+            item.set_points(pos)
+        else:
+            item.setData(pos=np.zeros((0, 2)) if pos is None else pos)
 
-    def _set_lines(self, item: pg.PlotDataItem, x: np.ndarray | None, y=None) -> None:
+    def _set_lines(self, item: LinesItem, x: np.ndarray | None, y=None) -> None:
         if x is None:
             if self._shown.get(item, 0) is None:
                 return  # already empty
             self._shown[item] = None
-            item.setData([], [])
+            item.set_lines(None)
         else:
             self._shown[item] = x
-            item.setData(x, y)
+            item.set_lines(x, y)
 
     def _clicked(self, event) -> None:
         if not self.editable:

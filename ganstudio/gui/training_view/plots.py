@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from ganstudio.gui.training_view.plotpaint import XExtent, YOnlyCurve, light_axes, light_curve
+from ganstudio.gui.training_view.plotpaint import (XExtent, YOnlyCurve, light_axes, light_curve,
+                                                   thin)
 from ganstudio.gui.widgets import ThrottledRedraw
 from ganstudio.training.history import EmaSmoother, History
 from ganstudio.training.step_metrics import STEP_METRICS
@@ -25,6 +26,7 @@ SMOOTHING = 0.02  # EMA weight of a new point in the smoothed curves (a ~50-step
 SERIES = [(m.name, m.title, m.colour, m.plot) for m in STEP_METRICS.values() if m.plot]
 SMOOTHED = tuple(m.name for m in STEP_METRICS.values() if m.smoothed)
 REDRAW_INTERVAL = 1.0  # seconds between redraws of the live plots, at least
+PLOT_ORDER = ("loss", "score", "grad", "quality")  # the loss plot drives the shared x axis
 Q_COLOUR = "#7a4fd0"
 Q2_COLOUR = "#2aa876"
 ALARM_COLOURS = {"warning": (220, 90, 20, 200), "notice": (60, 130, 220, 170)}
@@ -134,19 +136,27 @@ class MetricsPlots(QWidget):
             self._cursors[name] = line
             p.scene().sigMouseMoved.connect(lambda pos, p=p: self._hover(p, pos))
         self.set_loss_kind("nonsaturating")
+        # zoomed or panned by hand: the curves are thinned for the steps in view, so draw again
+        self.plots[PLOT_ORDER[0]].getPlotItem().getViewBox().sigXRangeChanged.connect(
+            self._x_moved)
         self.quality_legend = legends["quality"]
         self.quality = History(("step",))  # the measurements, as columns
         self.quality_totals: dict = {}
         self.quality_curves: dict[str, pg.PlotDataItem] = {}
         self._quality_spec: list = []
         self._alarm_lines: list = []
-        # all three in one go, each painted once: the loss plot first, as it moves the shared
-        # x axis (drawn one per turn of the event loop, the linked axis made each paint twice)
         # once a second at most: a curve that grows by a second's steps still looks live, and
-        # each redraw of the three costs training ~13 ms on two cores (measured, ring preset)
-        self.throttle = ThrottledRedraw(self, [
-            (self._redraw, [self.plots[p] for p in ("loss", "score", "grad", "quality")])],
-            min_interval=REDRAW_INTERVAL)
+        # each redraw costs training time on two cores. One plot per turn of the event loop
+        # (all four in one turn kept the window from answering for 30-70 ms while training ran,
+        # measured): the loss plot's data, then its paint (it moves the shared x axis), then
+        # each other plot; they wait with their updates off until their turn, so the axis they
+        # follow does not paint them twice
+        self.throttle = ThrottledRedraw(
+            self, [(self._begin_redraw, None),
+                   (lambda: self.plots[PLOT_ORDER[0]].setUpdatesEnabled(True),
+                    self.plots[PLOT_ORDER[0]])]
+            + [(lambda name=name: self._redraw_plot(name), self.plots[name])
+               for name in PLOT_ORDER[1:]], min_interval=REDRAW_INTERVAL)
 
     def _curve(self, plot: str, name: str, pen) -> pg.PlotDataItem:
         curve = YOnlyCurve(name=name, pen=pen)
@@ -267,20 +277,50 @@ class MetricsPlots(QWidget):
         self.smoothed.clear()
         self._smoothers = {k: EmaSmoother(SMOOTHING) for k in SMOOTHED}
         self.throttle.stop()
+        self._updates_on()  # a redraw stopped half-way leaves none off
         self._redraw()
         self.readout.setText(" ")
+
+    def _begin_redraw(self) -> None:
+        """A redraw begins: every plot's updates off until its turn, the loss plot's data."""
+        for name in PLOT_ORDER:
+            self.plots[name].setUpdatesEnabled(False)
+        self._redraw_plot(PLOT_ORDER[0], paint=False)
+
+    def _redraw_plot(self, name: str, paint: bool = True) -> None:
+        """One plot's part of a redraw (ThrottledRedraw paints it right after)."""
+        self._redraw(only=name)
+        if paint:
+            self.plots[name].setUpdatesEnabled(True)
+
+    def _x_moved(self, *_) -> None:
+        if not self.plots[PLOT_ORDER[0]].getPlotItem().getViewBox().autoRangeEnabled()[0]:
+            self.throttle.request()
+
+    def _updates_on(self) -> None:
+        for plot in self.plots.values():
+            plot.setUpdatesEnabled(True)
 
     def _redraw(self, only: str | None = None) -> None:
         """Give the curves of one plot (or of all) the data received so far."""
         x = self.history.column("step")
         xs = self.smoothed.column("step")
         self.extent.set_extent(*((x[0], x[-1]) if len(x) else (None, None)))
+        lead = self.plots[PLOT_ORDER[0]].getPlotItem().getViewBox()  # drives the x axis
+        # thinned to the steps in view: all of them unless someone zoomed in
+        x0 = x1 = None
+        if not lead.autoRangeEnabled()[0]:
+            x0, x1 = lead.viewRange()[0]
         for key, name, _, plot in SERIES:
             if only is not None and plot != only:
                 continue
-            self.curves[name].setData(x, self.history.column(key))
+            pixels = max(100, int(self.plots[plot].getPlotItem().getViewBox().width()))
+            y = self.history.column(key)
+            self.curves[name].set_points(x, y, thin(x, y, x0, x1, pixels))
             if key in SMOOTHED:
-                self.curves[name + " (smoothed)"].setData(xs, self.smoothed.column(key))
+                ys = self.smoothed.column(key)
+                self.curves[name + " (smoothed)"].set_points(xs, ys,
+                                                             thin(xs, ys, x0, x1, pixels))
 
         if only is None or only == "quality":
             qx = self.quality.column("step")
