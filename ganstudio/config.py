@@ -176,6 +176,10 @@ class TrainingConfig:
     device: str = option("auto", "Run on", "Which chip does the work.", choices=catalog.DEVICES)
     n_critic: int = option(1, "Discriminator steps", "Discriminator updates per generator "
                            "update (5 is usual for Wasserstein losses).", minimum=1, maximum=50)
+    update: str = option("both", "Train", "Which network learns in each step: both (the "
+                         "game), or only one of them, to watch what the other does alone.",
+                         choices={"both": "Both networks", "d": "Discriminator only",
+                                  "g": "Generator only"}, advanced=True)
     ema: float = option(0.999, "Generator averaging (EMA)", "Samples come from a slowly moving "
                         "average of the generator's weights, which is smoother; 0 = off.",
                         minimum=0.0, exclusive_maximum=1.0, step=0.001)
@@ -258,6 +262,8 @@ class ExperimentConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    # settings to change at given steps (ganstudio/changes.py): [{step, field, value}, ...]
+    changes: list = field(default_factory=list)
 
     # --- reading and writing ------------------------------------------------------------------
     @classmethod
@@ -267,6 +273,11 @@ class ExperimentConfig:
             raise ConfigError("an experiment must be a table of sections")
         cfg = cls()
         for section, values in d.items():
+            if section == "changes":
+                from ganstudio.changes import check_schedule
+
+                cfg.changes = check_schedule(values, FIELDS)
+                continue
             if section not in SECTIONS:
                 raise _unknown("section", str(section), list(SECTIONS))
             if not isinstance(values, dict):
@@ -285,7 +296,10 @@ class ExperimentConfig:
         return cfg
 
     def to_dict(self) -> dict:
-        return {sec: dataclasses.asdict(getattr(self, sec)) for sec in SECTIONS}
+        d = {sec: dataclasses.asdict(getattr(self, sec)) for sec in SECTIONS}
+        if self.changes:
+            d["changes"] = [dict(c) for c in self.changes]
+        return d
 
     @classmethod
     def loads(cls, text: str) -> "ExperimentConfig":

@@ -98,6 +98,7 @@ def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = 
             tensors["fixed.y"] = state["fixed_y"].contiguous()
         _put_history(tensors, state["history"])
         _put_quality(tensors, info, state["quality"], state["alarms"])
+        info["changes"] = state["changes"]
         meta = _metadata(trainer, info)  # under the lock: the config of the same moment
     return atomic_write_bytes(path, st_save(tensors, metadata=meta))
 
@@ -128,6 +129,7 @@ def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
                 "generator_only": True, "demo": demo}
         _put_quality(tensors, info, quality_arrays(trainer.quality_history),
                      [a.to_json() for a in trainer.alarms])
+        info["changes"] = [c.to_json() for c in trainer.changes]
         meta = _metadata(trainer, info)
         if title:
             meta["title"] = title
@@ -216,7 +218,8 @@ def trainer_state(ckpt: Checkpoint) -> dict:
                      steps_done=ckpt.steps_done, elapsed=float(info.get("elapsed", 0.0)),
                      history={k: v.numpy() for k, v in ckpt.section("history").items()},
                      quality={k: v.numpy() for k, v in ckpt.section("quality").items()},
-                     alarms=list(info.get("alarms") or []))
+                     alarms=list(info.get("alarms") or []),
+                     changes=list(info.get("changes") or []))
     except KeyError as e:
         raise CheckpointError(f"{ckpt.path.name}: part of the run is missing ({e}): damaged "
                               "file?") from None

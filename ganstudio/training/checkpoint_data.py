@@ -60,6 +60,13 @@ class Checkpoint:
         return [Alarm.from_json(a) for a in self.info.get("alarms") or []
                 if isinstance(a, dict)]
 
+    def changes(self) -> list:
+        """The settings changed while the run trained (ganstudio/changes.py Changes)."""
+        from ganstudio.changes import Change
+
+        return [Change.from_json(c) for c in self.info.get("changes") or []
+                if isinstance(c, dict)]
+
     def describe(self) -> str:
         return (f"{self.spec.describe()}; trained {self.steps_done:,} steps "
                 f"({self.info.get('elapsed', 0):.0f} s) on {self.config.source_info.title}")

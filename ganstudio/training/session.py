@@ -40,7 +40,7 @@ import traceback
 from typing import Any, Callable
 
 from ganstudio import catalog
-from ganstudio.training import visuals
+from ganstudio.training import steering, visuals
 from ganstudio.training.run_state import RateMeter, RunState, RunStatus
 from ganstudio.training.trainer import StepRefused, Trainer, TrainingDiverged
 
@@ -65,7 +65,8 @@ class TrainingSession:
                  on_autosave: Callable[[Any, str], None] = lambda path, error: None,
                  on_quality: Callable[[Any], None] = lambda point: None,
                  on_health: Callable[[list, list], None] = lambda active, new: None,
-                 on_alarm: Callable[[Any], None] = lambda alarm: None):
+                 on_alarm: Callable[[Any], None] = lambda alarm: None,
+                 on_change: Callable[[Any], None] = lambda change: None):
         self.trainer = trainer
         self.on_metrics = on_metrics
         self.on_picture = on_picture
@@ -77,6 +78,9 @@ class TrainingSession:
         self.on_quality = on_quality
         self.on_health = on_health
         self.on_alarm = on_alarm  # each new health Alarm, once
+        self.on_change = on_change  # each setting changed mid-run (ganstudio/changes.py)
+        self.pace = 0.0  # steps per second at most (slow motion); 0 = as fast as it goes
+        self._last_step_at = 0.0
         self.judge = None  # training/quality.py LiveQuality, set up when the loop starts
         self.health = None  # training/health.py HealthMonitor
         self.quality_error = ""  # why live quality was switched off, if it was
@@ -134,6 +138,18 @@ class TrainingSession:
     def call_soon(self, fn: Callable[[Trainer], Any]) -> None:
         """Run ``fn(trainer)`` in the training thread between two steps."""
         self._command(lambda: fn(self.trainer))
+
+    def edit(self, field: str, value: Any,
+             on_done: Callable[[Any, str], None] = lambda change, error: None) -> None:
+        """Change a setting between two steps (training/steering.py); ``on_done(change, "")``
+        after, or ``on_done(None, why)`` when refused (the run goes on untouched)."""
+        self._command(lambda: self._do_edit(field, value, on_done))
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Slow motion: at most this many steps a second, with a picture after each when it
+        can be drawn in time (0: full speed)."""
+        self.pace = max(0.0, float(steps_per_second))
+        self._wake.set()
 
     def set_plane_layers(self, layers: dict) -> None:
         """Compute these layers of 2-D pictures from now on, and draw one with them soon (also
@@ -194,13 +210,34 @@ class TrainingSession:
             self._set_state(RunState.PAUSED)
 
     def _do_resume(self) -> None:
-        if self.state == RunState.FINISHED:  # past the budget: on with no budget
-            self.trainer.config.training.steps = 0
+        t = self.trainer.config.training
+        if self.state == RunState.FINISHED and t.steps and self.trainer.steps_done >= t.steps:
+            t.steps = 0  # past the budget: on with no budget
         if self.state.can_resume or self.state == RunState.READY:
             self._set_state(RunState.RUNNING)
 
     def _do_step(self, n: int) -> None:
         self._steps_requested += n
+
+    def _do_edit(self, field: str, value: Any, on_done: Callable[[Any, str], None]) -> None:
+        from ganstudio.config import ConfigError
+
+        try:
+            change = steering.apply_edit(self.trainer, field, value)
+        except ConfigError as e:
+            on_done(None, str(e))
+            return
+        self._changed(change)
+        on_done(change, "")
+
+    def _changed(self, change) -> None:
+        self.on_change(change)
+        self._publish_status()  # the budget may have moved
+
+    def _apply_scheduled(self) -> None:
+        """The experiment's ``[[changes]]`` due before the next step (a replay)."""
+        for entry in steering.due_changes(self.trainer):
+            self._changed(steering.apply_edit(self.trainer, entry["field"], entry["value"]))
 
     def _do_stop(self) -> None:
         if self.trainer.world is not None and self.state == RunState.RUNNING:
@@ -242,6 +279,9 @@ class TrainingSession:
         self._last_picture = now
 
     def _picture_due(self, now: float) -> bool:
+        if self.pace > 0:  # slow motion: a picture after every step the viewer keeps up with
+            return (not self.picture_ack or self._shown.is_set()
+                    or now - self._last_picture >= ACK_TIMEOUT)
         interval = max(self.picture_interval, self._render_cost / RENDER_SHARE)
         if self.picture_ack and not self._shown.is_set():
             interval = max(interval, ACK_TIMEOUT)
@@ -334,6 +374,8 @@ class TrainingSession:
                     if self._pictures_on:
                         self.render_picture()
                 if self.state == RunState.RUNNING:
+                    if self._slowed():
+                        continue
                     self._step(stepping=False)
                 elif self._steps_requested > 0:  # Step while held: stays held for the UI
                     self._steps_requested -= 1
@@ -352,10 +394,25 @@ class TrainingSession:
         self._flush()
         return self.state
 
+    def _slowed(self) -> bool:
+        """In slow motion, wait (awake to the controls) until the next step is due."""
+        if self.pace <= 0:
+            return False
+        wait = self._last_step_at + 1.0 / self.pace - time.monotonic()
+        if wait <= 0:
+            return False
+        self._flush()
+        self._wake.wait(min(wait, 0.1))
+        self._wake.clear()
+        return True
+
     def _step(self, stepping: bool) -> None:
-        """One training step and what is due after it: autosave, quality, metrics, a picture,
-        and the end of the budget."""
+        """One training step and what is due before it (scheduled changes) and after it:
+        autosave, quality, metrics, a picture, and the end of the budget."""
         tr = self.trainer
+        if tr.config.changes:
+            self._apply_scheduled()
+        self._last_step_at = time.monotonic()
         try:
             # (under torchrun a stop asked here is agreed on in the step's own exchange)
             record = tr.step(stop=True) if self._stop_asked else tr.step()
@@ -383,7 +440,8 @@ class TrainingSession:
             if self.state == RunState.FINISHED:  # no longer improving: stop_when_flat
                 return
         now = time.monotonic()
-        if stepping or now - self._last_flush >= self.metrics_interval:
+        slow = self.pace > 0
+        if stepping or slow or now - self._last_flush >= self.metrics_interval:
             self._flush()
         if self._pictures_on and (stepping or self._picture_due(now)):
             self.render_picture()

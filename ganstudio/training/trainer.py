@@ -24,6 +24,7 @@ import torch
 
 from ganstudio import catalog, objectives
 from ganstudio.training import augment, distributed, precision, schedule
+from ganstudio.changes import Change
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
 from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
@@ -78,16 +79,14 @@ class Trainer:
         self.scaler_d = self.precision.make_scaler()
         self.scaler_g = self.precision.make_scaler()
         self.ema = None
-        if t.ema > 0:
-            self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
         self.opt_g = self._optimizer(self.G, self.config.optimizer.lr_g)
         self.opt_d = self._optimizer(self.D, self.config.optimizer.lr_d)
         # walking the module tree costs more than the small ops of a 2-D step: list once
         self._g_params = list(self.G.parameters())
         self._d_params = list(self.D.parameters())
-        self._ema_pairs = None if self.ema is None else (
-            list(self.ema.parameters()), self._g_params,
-            list(zip(self.ema.buffers(), self.G.buffers())))
+        self._ema_pairs = None
+        if t.ema > 0:
+            self.start_ema()
         # every random number of training comes from here (noise, labels, augmentation...)
         self.rng = torch.Generator(device=self.device).manual_seed(
             distributed.rank_seed(t.seed, self.world) + 1)
@@ -103,10 +102,22 @@ class Trainer:
         # here so checkpoints hold them; the session measures and raises them
         self.quality_history: list = []  # QualityPoints, oldest first
         self.alarms: list = []  # every health Alarm raised in this run
+        # every setting changed while the run trained (training/steering.py), oldest first
+        self.changes: list = []
         self._live_quality = None
         # held during a step, so another thread can copy the weights between steps
         self.lock = threading.RLock()
         self._last_penalty = None  # the last slope penalty computed (lazy ones skip updates)
+        # the last numbers of each network's update: a step that trains only the other
+        # network (training.update) records these for the one that rested
+        self._last_d: tuple | None = None
+        self._last_g: tuple | None = None
+
+    def start_ema(self) -> None:
+        """Start the averaged generator (EMA) from the generator as it is now."""
+        self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
+        self._ema_pairs = (list(self.ema.parameters()), self._g_params,
+                           list(zip(self.ema.buffers(), self.G.buffers())))
 
     def _build(self, spec: ModelSpec, seed: int):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
@@ -239,6 +250,21 @@ class Trainer:
         return (loss.detach(), shown(lc.name, s_real.detach()).mean(),
                 shown(lc.name, s_fake.detach()).mean(), grad_norm, penalty.detach())
 
+    @torch.no_grad()
+    def _d_numbers(self) -> tuple[torch.Tensor, ...]:
+        """D's record numbers on a batch without updating it (a run that trains G alone from
+        its first step)."""
+        lc = self.config.loss
+        real, y_real = self._real_batch(self.config.training.batch_size)
+        z, y_fake = self._noise(len(real))
+        with self._autocast():
+            s_real = self.D(real, y_real).float()
+            s_fake = self.D(self.G(z, y_fake), y_fake).float()
+            loss = objectives.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
+        zero = torch.zeros((), device=self.device)
+        shown = objectives.displayed_score
+        return (loss, shown(lc.name, s_real).mean(), shown(lc.name, s_fake).mean(), zero, zero)
+
     def _g_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         name = self.config.loss.name
         n = self.config.training.batch_size
@@ -297,12 +323,20 @@ class Trainer:
             if not self.D.training:
                 self.D.train()
             n_critic = self.config.training.n_critic
+            update = self.config.training.update  # "both", or one network alone ("d", "g")
             self._follow_lr_schedule()
             try:
-                for i in range(n_critic):
-                    d_loss, d_real, d_fake, d_gn, penalty = self._d_step(
-                        self.steps_done * n_critic + i)
-                g_loss, g_gn = self._g_step()
+                if update != "g":
+                    for i in range(n_critic):
+                        self._last_d = self._d_step(self.steps_done * n_critic + i)
+                elif self._last_d is None:  # G alone from the start: D's numbers as they are
+                    self._last_d = self._d_numbers()
+                if update != "d":
+                    self._last_g = self._g_step()
+                elif self._last_g is None:
+                    self._last_g = (torch.zeros((), device=self.device),) * 2
+                (d_loss, d_real, d_fake, d_gn, penalty), (g_loss, g_gn) = \
+                    self._last_d, self._last_g
             except RuntimeError as e:
                 if isinstance(e, StepRefused) or not _is_out_of_memory(e):
                     raise
@@ -396,6 +430,7 @@ class Trainer:
                 "history": self.history.to_arrays(),
                 "quality": quality_arrays(self.quality_history),
                 "alarms": [a.to_json() for a in self.alarms],
+                "changes": [c.to_json() for c in self.changes],
             }
 
     def load_state_dict(self, state: dict) -> None:
@@ -435,6 +470,8 @@ class Trainer:
                                     if p.step <= self.steps_done]
             self.alarms = [Alarm.from_json(a) for a in state.get("alarms") or []
                            if a.get("step", 0) <= self.steps_done]
+            self.changes = [Change.from_json(c) for c in state.get("changes") or []
+                            if c.get("step", 0) <= self.steps_done]
             if self.world is not None and not self.world.main:
                 self._own_streams()
 

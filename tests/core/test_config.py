@@ -49,6 +49,7 @@ NON_DEFAULTS = {
     "training.seed": 42,
     "training.device": "cpu",
     "training.n_critic": 5,
+    "training.update": "d",
     "training.ema": 0.0,
     "training.precision": "fp32",
     "training.threads": 3,
