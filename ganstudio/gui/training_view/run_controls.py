@@ -14,6 +14,7 @@ from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolBar, QToolButton
 
 from ganstudio.gui.training_view.run_view import RunView
+from ganstudio.gui.training_view.status_line import ElidedLabel, StatusLine
 from ganstudio.gui.training_view.worker import TrainingController
 from ganstudio.gui.widgets import SteadyLabel
 from ganstudio.paths import resources_dir
@@ -26,6 +27,11 @@ STATE_TEXTS = {
                        "result.",
     RunState.STOPPED: "Stopped. The model stays here to explore or save.",
 }
+
+
+# around a passing message: the status bar draws it 6 px in, and its spacing and size grip
+# take about 25 px more at the right
+MESSAGE_MARGIN = 40
 
 
 def icon(name: str) -> QIcon:
@@ -112,12 +118,12 @@ class RunControls(QObject):
         self.time_label.setObjectName("timeLabel")
         # the latest quality measurement in a few words ("8 of 8 clusters found · 92% on
         # target"); its tooltip says where it was measured
-        self.quality_label = QLabel("")
+        self.quality_label = ElidedLabel("")
         self.quality_label.setObjectName("qualityBadge")
         self.quality_label.setVisible(False)
         self.measures: list = []
         self.alarms: list = []  # every alarm of the run, marked in the plots
-        self.compute_label = QLabel("")
+        self.compute_label = ElidedLabel("")
         self.compute_label.setObjectName("computeLabel")
         self.compute_label.setVisible(False)
         self.progress = QProgressBar()
@@ -125,11 +131,19 @@ class RunControls(QObject):
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.setVisible(False)
+        # fitted to the width there is: step, speed and time whole; the badge, the progress
+        # bar and then what it computes on shrink (see status_line.py)
+        self.status_line = StatusLine(
+            [self.quality_label, self.compute_label, self.step_label, self.speed_label,
+             self.time_label, self.progress],
+            shrinking=[(self.quality_label, 90), (self.progress, 50), (self.compute_label, 90)])
+        self.status_line.setObjectName("statusLine")
 
     def add_to_status_bar(self, sb: QStatusBar) -> None:
-        for w in (self.quality_label, self.compute_label, self.step_label, self.speed_label,
-                  self.time_label, self.progress):
-            sb.addPermanentWidget(w)
+        sb.addPermanentWidget(self.status_line)
+        # a passing message ("Opened run.safetensors") keeps its room; the parts shrink
+        sb.messageChanged.connect(lambda text: self.status_line.leave_room(
+            sb.fontMetrics().horizontalAdvance(text) + MESSAGE_MARGIN if text else 0))
 
     # --- commands ---------------------------------------------------------------------------
     def start(self, cfg, source=None, checkpoint=None, paused: bool = False,
