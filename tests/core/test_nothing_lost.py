@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from ganstudio.training import Trainer, train
-from ganstudio.training.autosave import (Autosaver, interrupted_runs, mark_run,
-                                         newest_checkpoint, read_run, save_failure)
+from ganstudio.training.autosave import (PREFIX as AUTOSAVE_PREFIX, Autosaver,
+                                         interrupted_runs, mark_run, newest_checkpoint,
+                                         read_run, save_failure)
 from ganstudio.training.checkpoint import CheckpointError, load_checkpoint
 from tests.conftest import tiny_config
 
@@ -159,16 +160,21 @@ def test_resume_alone_continues_the_newest_interrupted_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_twenty_kills_at_random_moments_always_leave_a_loadable_checkpoint(tmp_path):
+def test_kills_at_random_moments_and_in_the_middle_of_saves_always_leave_a_loadable_checkpoint(
+        tmp_path):
     """SIGKILL (or a power cut) at any moment, saves included: what is left always loads, and
-    the run resumes from it. Autosaves come every 0.06 s here, so many kills land in a save."""
+    the run resumes from it. Autosaves come every 0.06 s here; every other kill waits for a save
+    to be under way (its temporary file there) and lands in it. A temporary file still there
+    after the kill proves that the save was cut off before its file took the checkpoint's
+    name; the test goes on until at least three kills have done that."""
     rng = random.Random(20)
     mid_save = 0
     steps = []
-    for i in range(20):
+    kills = 0
+    while kills < 16 or (mid_save < 3 and kills < 40):
         extra = ["--steps", "0", "--autosave", "0.001"]
         started = time.time_ns()
-        proc = train_process(tmp_path, *extra, resume=i > 0)
+        proc = train_process(tmp_path, *extra, resume=kills > 0)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # training, and this process has saved once
             newest = newest_checkpoint(tmp_path)
@@ -176,10 +182,19 @@ def test_twenty_kills_at_random_moments_always_leave_a_loadable_checkpoint(tmp_p
                 break
             assert proc.poll() is None, proc.communicate()[1]
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.3))
+        if kills % 2 or kills >= 16:  # aimed at a save: kill as soon as one is being written
+            deadline = time.monotonic() + 10
+            while not _saving(tmp_path) and time.monotonic() < deadline:
+                time.sleep(0.0002)
+        else:  # at a random moment
+            time.sleep(rng.uniform(0.0, 0.3))
         proc.kill()
         proc.communicate(timeout=30)
-        mid_save += any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+        kills += 1
+        cut = _saving(tmp_path)
+        if cut:  # the kill landed during a save
+            mid_save += 1
+            assert newest_checkpoint(tmp_path) not in cut
         for leftover in tmp_path.glob(".*.tmp"):  # a save cut off: never taken for a checkpoint
             leftover.unlink()
         every = sorted(p for p in tmp_path.glob("*.safetensors"))
@@ -189,8 +204,16 @@ def test_twenty_kills_at_random_moments_always_leave_a_loadable_checkpoint(tmp_p
         newest = load_checkpoint(newest_checkpoint(tmp_path))
         assert not steps or newest.steps_done >= steps[-1]  # never goes backwards
         steps.append(newest.steps_done)
+    print(f"{kills} kills, {mid_save} during a save; steps kept {steps}")
+    assert mid_save >= 3, f"only {mid_save} of {kills} kills landed during a save"
     Trainer.from_checkpoint(newest_checkpoint(tmp_path))  # and it resumes
-    print(f"20 kills, {mid_save} during a save; steps kept {steps}")
+    assert steps[-1] > steps[0]  # each resumed run trained on from what was kept
+
+
+def _saving(folder: Path) -> list[Path]:
+    """The temporary files of checkpoints being written (ganstudio/atomic.py names them)."""
+    return [folder / name for name in os.listdir(folder)
+            if name.startswith(f".{AUTOSAVE_PREFIX}") and name.endswith(".tmp")]
 
 
 @pytest.mark.slow
