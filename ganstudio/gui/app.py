@@ -36,6 +36,13 @@ def _end_cleanly_on_signals(app, window) -> None:
     app.commitDataRequest.connect(window.save_and_quit)
 
 
+def name_application(app) -> None:
+    """The names the system shows, and that place the app's files (main_window.data_dir)."""
+    app.setApplicationName("GAN Studio")
+    app.setOrganizationName("GAN Studio")
+    app.setApplicationDisplayName("GAN Studio")
+
+
 def main(checkpoint: str | None = None, explore: bool = False) -> int:
     if not display_available():
         print("ganstudio: no display found to open the window; to train without it, run: "
@@ -44,9 +51,7 @@ def main(checkpoint: str | None = None, explore: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("GAN Studio")
-    app.setOrganizationName("GAN Studio")
-    app.setApplicationDisplayName("GAN Studio")
+    name_application(app)
 
     from ganstudio.gui.main_window import MainWindow, app_settings
     from ganstudio.gui.theme import apply_theme

@@ -34,6 +34,7 @@ from ganstudio.gui.training_view.run_controls import RunControls, icon
 from ganstudio.gui.training_view.run_view import RunView
 from ganstudio.gui.training_view.worker import TrainingController
 from ganstudio.gui.window_text import HELP_TEXT, about_text
+from ganstudio.paths import app_data_folder
 from ganstudio.presets import DEFAULT_PRESET, load_preset
 from ganstudio.training.run_state import RunState
 
@@ -51,9 +52,10 @@ def app_settings() -> QSettings:
 
 
 def data_dir() -> Path:
-    """Where the app keeps its own files (autosaved checkpoints)."""
+    """Where the app keeps its own files (autosaved checkpoints): one "GAN Studio" folder
+    (paths.app_data_folder; it was "GAN Studio/GAN Studio", and is moved)."""
     env = os.environ.get("GANSTUDIO_DATA_DIR")
-    return Path(env) if env else Path(QStandardPaths.writableLocation(
+    return Path(env) if env else app_data_folder(QStandardPaths.writableLocation(
         QStandardPaths.StandardLocation.AppDataLocation))
 
 

@@ -26,3 +26,24 @@ def test_the_window_module_does_not_load_torch():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_app_keeps_its_files_in_one_gan_studio_folder(qapp, monkeypatch):
+    """It was "GAN Studio/GAN Studio" (the organisation's name, then the application's)."""
+    from PySide6.QtCore import QStandardPaths
+
+    from ganstudio.gui.app import name_application
+    from ganstudio.gui.main_window import data_dir
+
+    names = (qapp.applicationName(), qapp.organizationName(), qapp.applicationDisplayName())
+    monkeypatch.delenv("GANSTUDIO_DATA_DIR")
+    QStandardPaths.setTestModeEnabled(True)  # a test location, not the user's
+    try:
+        name_application(qapp)
+        folder = data_dir()
+    finally:
+        QStandardPaths.setTestModeEnabled(False)
+        qapp.setApplicationName(names[0])
+        qapp.setOrganizationName(names[1])
+        qapp.setApplicationDisplayName(names[2])
+    assert folder.name == "GAN Studio" and folder.parent.name != "GAN Studio"
