@@ -115,6 +115,11 @@ def cmd_info(args) -> int:
             print(f"  {a.text()}")
     elif quality:
         print("Alarms:     none raised")
+    changes = ckpt.changes()
+    if changes:
+        print("Changes made while it trained:")
+        for c in changes:
+            print(f"  {c.text()}")
     if ckpt.spec.label_names:
         print(f"Labels:     {', '.join(ckpt.spec.label_names)}")
     print(f"Made by:    GAN Studio {ckpt.meta.get('ganstudio_version', '?')}, "
@@ -215,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--resume", metavar="CKPT", nargs="?", const="",
                      help="continue a run: a checkpoint, a run folder, or (alone) the newest "
                      "interrupted run in ./runs")
+    src.add_argument("--branch", metavar="CKPT", help="continue a snapshot (a run folder's "
+                     "snapshots/step-N.safetensors) or any checkpoint into a new run folder, "
+                     "leaving the original untouched; --set changes are recorded as changes "
+                     "made at that step")
     t.add_argument("--steps", type=int, metavar="N", help="train until step N")
     t.add_argument("--out", metavar="DIR", help="where to write (default: runs/NAME-TIME)")
     t.add_argument("--set", action="append", metavar="FIELD=VALUE",

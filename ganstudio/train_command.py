@@ -129,7 +129,7 @@ def _train(args) -> int:
     from ganstudio.training.distributed import end_together, is_main
     from ganstudio.training.run import Run, run_title
 
-    cfg, name, ckpt, out = _what_to_run(args)
+    cfg, name, ckpt, out, edits = _what_to_run(args)
     main = is_main()  # the one process that writes files and prints (all, without torchrun)
     quiet = args.quiet or not main
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
@@ -146,9 +146,13 @@ def _train(args) -> int:
             raise UserError(f"cannot write to {out}: {e.strerror or e}") from None
     # a resumed run keeps the title its folder has (not the checkpoint's file name)
     title = run_title(out, cfg.source_info.title) if ckpt is not None else name
+    if args.branch:
+        title = name
     run = Run(cfg, folder=out, title=title, checkpoint=ckpt, progress=loading, main=main,
               say=say)
     trainer = run.build()
+    for field, value in edits:  # a branch's other settings, recorded at its first step
+        run.edit_now(field, value)
     g, d = trainer.parameter_counts
     say(f"{trainer.source.describe()}")
     say(f"{trainer.spec.describe()}: generator {g:,} weights, discriminator {d:,}; "
@@ -192,7 +196,9 @@ def _what_to_run(args):
     """The experiment, its name, the checkpoint to continue (or None) and the run's folder,
     from the command line's arguments; bad ones are refused before any data is read."""
     resume = _resume_target(args.resume) if args.resume is not None else None
-    ckpt = None
+    ckpt, edits = None, []
+    if args.branch:
+        return _branch(args)
     if resume is not None:
         from ganstudio.training.checkpoint import load_checkpoint
 
@@ -210,21 +216,65 @@ def _what_to_run(args):
         if args.config and args.preset:
             raise UserError("give --config or --preset, not both")
         cfg, name = _experiment(args)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
+    if resume is not None and not args.out:
+        out = resume.expanduser().resolve().parent
+    _apply_run_options(cfg, args)
+    return cfg, name, ckpt, out, edits
+
+
+def _apply_run_options(cfg, args) -> None:
+    """--threads, --autosave and --tensorboard (a missing package said before any data is
+    read)."""
     if args.threads:
         cfg.set("training.threads", args.threads)
     if args.autosave is not None:
         cfg.set("training.autosave_minutes", args.autosave)
     if args.tensorboard:
         cfg.set("training.tensorboard", True)
-    if cfg.training.tensorboard:  # a missing package is said before any data is read
+    if cfg.training.tensorboard:
         from ganstudio.training import tensorboard_log
 
         tensorboard_log.require()
+
+
+def _branch(args):
+    """``--branch SNAPSHOT``: the snapshot's run continued in a new folder; the --set changes
+    are made at its step as recorded changes (checked like changes made in the window)."""
+    from ganstudio.config import FIELDS, ConfigError
+    from ganstudio.training.autosave import read_run
+    from ganstudio.training.checkpoint import load_checkpoint
+    from ganstudio.training.snapshots import FOLDER
+
+    path = Path(args.branch).expanduser()
+    ckpt = load_checkpoint(path)
+    if ckpt.generator_only:
+        raise UserError(f"{path.name} holds only a generator (for exploring); it cannot "
+                        "continue training")
+    cfg, edits = ckpt.config, []
+    for assignment in args.set or []:
+        if "=" not in assignment:
+            raise ConfigError(f"--set needs FIELD=VALUE, got {assignment!r}")
+        field, text = (part.strip() for part in assignment.split("=", 1))
+        if field not in FIELDS:
+            raise ConfigError(f"no setting called {field!r}", field)
+        edits.append((field, FIELDS[field].parse(text)))
+    if args.steps is not None:
+        cfg.set("training.steps", args.steps)
+    _apply_run_options(cfg, args)
+    origin = path.resolve().parent
+    if origin.name == FOLDER:
+        origin = origin.parent
+    record = read_run(origin)
+    base = record.title if record else cfg.source_info.title
+    name = f"{base}, branched at step {ckpt.steps_done:,}"
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out).expanduser() if args.out else (RUNS_DIR / f"{name}-{stamp}")
-    if resume is not None and not args.out:
-        out = resume.expanduser().resolve().parent
-    return cfg, name, ckpt, out
+    out = Path(args.out).expanduser() if args.out else (
+        RUNS_DIR / f"{origin.name}-branch-{ckpt.steps_done}-{stamp}")
+    if out.resolve() == origin:
+        raise UserError("a branch goes into a new folder: give another --out")
+    return cfg, name, ckpt, out, edits
 
 
 def _exit_code(state, handlers: dict, say, run, out: Path) -> int:

@@ -4,7 +4,9 @@
 what they show. A run with a folder writes there: ``config.toml``, ``metrics.csv`` (one line per
 step, quality in ``q_`` columns), ``samples/`` every ``training.sample_every`` steps, a
 checkpoint every ``training.checkpoint_every`` steps, autosaves and ``run.json``
-(training/autosave.py), and TensorBoard logs when ``training.tensorboard`` is on. Under torchrun
+(training/autosave.py), snapshots for the timeline (training/snapshots.py), every setting
+changed mid-run in ``changes.csv`` (and config.toml rewritten to replay them: the settings the
+run started with plus ``[[changes]]``), and TensorBoard logs when ``training.tensorboard`` is on. Under torchrun
 only the main process writes (``main``). ``finish()`` ends a run as the command line does: a
 last quality measurement, ``samples/final.png``, ``checkpoint.safetensors`` and run.json
 "ended" (or "interrupted"); the window keeps its run open after Stop and only ``close()``-s it.
@@ -24,6 +26,8 @@ from ganstudio.training import autosave as autosaving
 from ganstudio.training.metrics_log import MetricsLog
 from ganstudio.training.run_state import RunState
 from ganstudio.training.session import TrainingSession
+from ganstudio.training.snapshots import SnapshotKeeper
+from ganstudio.training.snapshots import due as snapshot_due
 from ganstudio.training.trainer import Trainer
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
@@ -73,6 +77,7 @@ class Run:
         self.judge = None
         self.log: MetricsLog | None = None
         self.tensorboard = None
+        self.snapshots = None  # training/snapshots.py SnapshotKeeper
         self._closed = False
 
     # --- building -----------------------------------------------------------------------------
@@ -101,6 +106,7 @@ class Run:
         if self.autosaver is None:
             self.autosaver = autosaving.Autosaver(folder, t.autosave_minutes, title=self.title)
         autosaving.mark_run(folder, "running", title=self.title, step=tr.steps_done)
+        self.snapshots = SnapshotKeeper(folder)
         tr.callbacks += [self.log, self._periodic]
         if t.tensorboard:
             self._open_tensorboard()
@@ -118,11 +124,40 @@ class Run:
 
     def _periodic(self, record: dict) -> None:
         """After each step: the sample picture and checkpoint due at this step."""
-        s, t = record["step"], self.config.training
+        s, t = record["step"], self.trainer.config.training
         if t.sample_every and s % t.sample_every == 0:
             self._save_or_say("samples", lambda: self.save_samples(f"step-{s:07d}.png"))
         if t.checkpoint_every and s % t.checkpoint_every == 0:
             self._save_or_say(CHECKPOINT_NAME, self.save_checkpoint)
+        if self.snapshots is not None and snapshot_due(s):
+            self._save_or_say("snapshot", lambda: self.snapshots.take(self.trainer))
+
+    def _record_change(self, change) -> None:
+        """A setting changed mid-run: a row of changes.csv, config.toml made to replay the run
+        so far, a text in TensorBoard."""
+        import csv
+
+        from ganstudio.changes import value_text
+        from ganstudio.training.steering import schedule_of, start_of
+
+        tr = self.trainer
+        path = self.folder / "changes.csv"
+
+        def append() -> Path:
+            new = not path.exists()
+            with open(path, "a", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                if new:
+                    w.writerow(["step", "setting", "old", "new"])
+                w.writerow([change.step, change.field, value_text(change.old),
+                            value_text(change.new)])
+            return path
+
+        self._save_or_say("changes.csv", append)
+        replay = schedule_of(start_of(tr.config, tr.changes), tr.changes)
+        self._save_or_say("config.toml", lambda: replay.save(self.folder / "config.toml"))
+        if self.tensorboard is not None:
+            self.tensorboard.add_change(change.step, change.text())
 
     def facts(self) -> dict:
         """What a view shows once the run is built: sizes, where it computes, history so far."""
@@ -141,7 +176,8 @@ class Run:
     # --- running ------------------------------------------------------------------------------
     def start_session(self, *, on_state: Callable[[str, str], None] | None = None,
                       on_quality: Callable | None = None, on_alarm: Callable | None = None,
-                      on_autosave: Callable | None = None, **options: Any) -> TrainingSession:
+                      on_autosave: Callable | None = None, on_change: Callable | None = None,
+                      **options: Any) -> TrainingSession:
         """The session that runs this run's trainer, with the run's files told of every
         quality measurement, alarm and state; ``options`` as TrainingSession's."""
         if self.trainer is None:
@@ -162,8 +198,20 @@ class Run:
             on_quality=_chain(log.quality if log else None,
                               (lambda p: tb.add_quality(p.step, p.values)) if tb else None,
                               on_quality),
-            on_alarm=_chain(on_alarm), on_autosave=on_autosave or autosaved, **options)
+            on_alarm=_chain(on_alarm), on_autosave=on_autosave or autosaved,
+            on_change=_chain(self._record_change if self.writes else None, on_change),
+            **options)
         return self.session
+
+    def edit_now(self, field: str, value: Any):
+        """Change a setting before the session starts (a branch's other settings), recorded
+        as a change at this step; raises ConfigError naming the field."""
+        from ganstudio.training.steering import apply_edit
+
+        change = apply_edit(self.trainer, field, value)
+        if self.writes:
+            self._record_change(change)
+        return change
 
     def train(self, steps: int | None = None, **session_options: Any) -> RunState:
         """Run headless: ``steps`` more steps, or up to training.steps (forever when 0)."""

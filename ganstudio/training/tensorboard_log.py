@@ -191,6 +191,16 @@ class TensorBoardLog:
                 self._write(summary, step)
                 self._flush()
 
+    def add_change(self, step: int, text: str) -> None:
+        """A setting changed mid-run, as text under "changes" at ``step``. Thread-safe."""
+        from tensorboardX.summary import text as text_summary
+
+        summary = text_summary("changes", text)
+        with self._lock:
+            if not self.closed:
+                self._write(summary, step)
+                self._flush()
+
     def close(self, final_picture: bool = True) -> None:
         """Write what is pending (and the last picture, when the last step has none), flush and
         close the file. Safe to call twice."""
