@@ -32,6 +32,12 @@ def tiny_config(source: str = "ring", **overrides) -> ExperimentConfig:
 
 
 @pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Each test gets its own cache of real pictures' features (never the user's)."""
+    monkeypatch.setenv("GANSTUDIO_CACHE_DIR", str(tmp_path / "feature-cache"))
+
+
+@pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     """Tests never reach the internet: a connection to anywhere but this machine fails at once,
     as it does offline. (The download tests replace torchvision's data set classes by fakes;

@@ -98,6 +98,8 @@ class InceptionFeatures:
         self.path = path
         self.seconds = 0.0  # time spent in the network so far
         self.images = 0
+        # names these features for the cache of real pictures' features (feature_cache.py)
+        self.key = f"{SPACE}|{path.name}|{path.stat().st_size}|fp32|legacy-bilinear"
 
     @staticmethod
     def preprocess(images: torch.Tensor) -> torch.Tensor:

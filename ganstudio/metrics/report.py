@@ -230,11 +230,21 @@ class PictureReference:
         return self._classifier
 
     def _inception_side(self, tick):
+        """The network and the real sides' features: from the cache of earlier evaluations of
+        the same pictures (metrics/feature_cache.py), else computed and kept there."""
         if self._inception is None:
+            from ganstudio.metrics.feature_cache import cached_features
             from ganstudio.metrics.inception import InceptionFeatures
 
             net = InceptionFeatures()
-            self._inception = (net, net(self.real, progress=tick), net(self.other, progress=tick))
+            sides = []
+            for pictures in (self.real, self.other):
+                f, cached = cached_features(pictures, net.key,
+                                            lambda p=pictures: net(p, progress=tick))
+                if cached:
+                    tick(len(pictures))
+                sides.append(f)
+            self._inception = (net, *sides)
         return self._inception
 
     def evaluate(self, G, spec, *, inception: bool = False,
