@@ -242,7 +242,7 @@ class TrainingSession:
     def _do_stop(self) -> None:
         if self.trainer.world is not None and self.state == RunState.RUNNING:
             self._stop_asked = True  # stopping alone would leave the others waiting for it
-        elif not self.state.ended:
+        elif self.state != RunState.STOPPED:  # also a run held after running out of memory
             self._set_state(RunState.STOPPED)
 
     def _flush(self) -> None:

@@ -195,3 +195,23 @@ def test_no_pictures_while_nobody_sees_them_and_one_at_once_when_seen_again():
         seen = len(rec.pictures)
         time.sleep(0.5)
         assert len(rec.pictures) == seen
+
+
+def test_stop_ends_a_run_held_after_it_ran_out_of_memory(monkeypatch):
+    import torch
+
+    rec = Recorder()
+    tr = Trainer(tiny_config(training__steps=0))
+
+    def starved(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(tr.D, "forward", starved)
+    s = rec.session(tr)
+    t = start(s)
+    wait_until(lambda: s.state == "error")
+    time.sleep(0.2)
+    assert t.is_alive()  # held: the last good state can still be saved
+    s.stop()
+    t.join(10)
+    assert not t.is_alive() and s.state == "stopped"
