@@ -207,7 +207,7 @@ def test_stop_ends_a_run_held_after_it_ran_out_of_memory(monkeypatch):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(tr.D, "forward", starved)
-    s = rec.session(tr)
+    s = rec.session(tr, pictures=False)  # (the 2-D picture runs D too)
     t = start(s)
     wait_until(lambda: s.state == "error")
     time.sleep(0.2)
