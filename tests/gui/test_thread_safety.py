@@ -110,11 +110,15 @@ def test_garbage_is_collected_in_the_ui_thread_only(window, qtbot):
 
 def test_a_full_collection_does_not_stall_the_window(window):
     """With torch loaded a full collection walked ~234,000 objects (118 ms, a UI stall seen as
-    the longest gap in bench_gui); what the engine loaded is frozen out of the collector."""
+    the longest gap in bench_gui); what the engine loaded is frozen out of the collector. A
+    full collection walks the objects gc.get_objects() lists (the frozen ones are not among
+    them), so their count says what a collection costs on any machine, busy or not: here ~200
+    after the window opened, against ~250,000 with nothing frozen (24 us against 159 ms)."""
     import gc
-    import time
 
-    assert gc.get_freeze_count() > 100_000
-    t0 = time.perf_counter()
+    frozen = gc.get_freeze_count()
+    assert frozen > 100_000
     gc.collect()
-    assert time.perf_counter() - t0 < 0.05
+    walked = len(gc.get_objects())
+    # a tenth of what was frozen (~25 ms of a collection here) at the very most
+    assert walked < min(frozen // 10, 25_000), f"a full collection walks {walked:,} objects"
