@@ -1,6 +1,6 @@
 """Record every preset trained as shipped, for the health alarms' no-false-alarm test.
 
-    .venv/bin/python benchmarks/record_health_runs.py --train [PRESET ...]   # ~20 min, 1 thread
+    .venv/bin/python benchmarks/record_health_runs.py --train [PRESET ...]   # ~1 h, 1 thread
     .venv/bin/python benchmarks/record_health_runs.py --from DIR [PRESET ...]  # runs already there
 
 Trains each preset with `ganstudio train --preset NAME --threads 1 --autosave 0` into
@@ -8,7 +8,12 @@ DIR/NAME (or reads a run folder made that way), then keeps what the alarms look 
 (losses, D's verdicts, G's gradient size) and per live measurement (the q_ columns), in
 tests/data/health_runs/NAME.npz: about 60 kB a preset. tests/core/test_health_presets.py replays
 them through a fresh HealthMonitor and asserts that no alarm fires. Re-record after changing a
-preset, a loss or the live measurements.
+preset, a loss, the live measurements or a default (training.precision): one preset at a time,
+in the background (nohup), each alone takes 2-18 minutes (ring 139 s ... shapes 1,063 s).
+
+The meta also keeps the number format that training.precision = auto chose on the machine
+(bf16 only on a processor with native bf16, for the picture models: record there to replay
+bf16 runs) and the training time. Run --from on the machine that trained.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ def train(preset: str, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measures_of(folder: Path) -> tuple[list[dict], str | None, int, dict]:
+def measures_of(folder: Path) -> tuple[list[dict], str | None, int, dict, str]:
     """What the run measured live and how its monitor was set up (with the real-vs-real
-    floors, measured as the live measurement does), from its config."""
+    floors, measured as the live measurement does), from its config; and the number format
+    training.precision chose on this machine (run this where the run trained)."""
     from ganstudio.config import ExperimentConfig
     from ganstudio.training.health import monitor_for
     from ganstudio.training.trainer import Trainer
@@ -53,7 +59,8 @@ def measures_of(folder: Path) -> tuple[list[dict], str | None, int, dict]:
     judge.measure()  # fills judge.floors
     monitor = monitor_for(trainer, judge.measures, judge.floors)
     return ([dict(key=m.key, title=m.title, better=m.better, space=m.space, total=m.total)
-             for m in judge.measures], monitor.loss_scale, monitor.budget, dict(judge.floors))
+             for m in judge.measures], monitor.loss_scale, monitor.budget, dict(judge.floors),
+            trainer.precision.words)
 
 
 def record(preset: str, folder: Path, seconds: float | None) -> Path:
@@ -68,14 +75,15 @@ def record(preset: str, folder: Path, seconds: float | None) -> Path:
     for k in q_keys:
         arrays[f"q_{k}"] = np.array([float(r[f"q_{k}"] or "nan") for r in measured],
                                     dtype=np.float32)
-    measures, loss_scale, budget, floors = measures_of(folder)
+    measures, loss_scale, budget, floors, precision = measures_of(folder)
     from ganstudio.training.checkpoint import load_checkpoint
 
-    live_alarms = [a.to_json() for a in load_checkpoint(folder / "checkpoint.safetensors")
-                   .alarms()]
+    ckpt = load_checkpoint(folder / "checkpoint.safetensors")
+    live_alarms = [a.to_json() for a in ckpt.alarms()]
     meta = dict(preset=preset, measures=measures, loss_scale=loss_scale, budget=budget,
-                floors=floors,
+                floors=floors, precision=precision,
                 live_alarms=live_alarms, wall_s=seconds,
+                train_s=round(float(ckpt.info.get("elapsed", 0.0)), 1),  # in steps only
                 recorded=time.strftime("%Y-%m-%d"))
     arrays["meta"] = np.array(json.dumps(meta))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -99,8 +107,13 @@ def main() -> int:
         folder = base / name
         seconds = train(name, folder) if args.train else None
         path = record(name, folder, seconds)
-        meta = json.loads(str(np.load(path)["meta"]))
-        print(f"{name}: {path.stat().st_size / 1000:.0f} kB, alarms during the run: "
+        data = np.load(path)
+        meta = json.loads(str(data["meta"]))
+        last = ", ".join(f"{m['key']} {float(data['q_' + m['key']][-1]):.3g}"
+                         for m in meta["measures"])
+        print(f"{name}: {path.stat().st_size / 1000:.0f} kB, {meta['precision']}, "
+              f"{meta['train_s']:.0f} s of training; last measurement (step "
+              f"{int(data['q_step'][-1]):,}): {last}; alarms during the run: "
               f"{[a['kind'] for a in meta['live_alarms']] or 'none'}", flush=True)
     return 0
 

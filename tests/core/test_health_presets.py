@@ -3,7 +3,9 @@
 Each preset was trained in full (`ganstudio train --preset NAME --threads 1`) and its per-step
 numbers and live measurements kept in tests/data/health_runs/ (benchmarks/record_health_runs.py
 records them again). Replaying them through a fresh HealthMonitor checks today's thresholds on
-real, healthy runs in a second, where training them again would take twenty minutes.
+real, healthy runs in a second, where training them again would take an hour. Record them again
+when a default that changes training changes (training.precision = auto became one): each
+recording's meta says the number format "auto" chose where it trained (benchmarks/README.md).
 """
 
 import json
