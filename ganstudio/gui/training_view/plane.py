@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGridLayout, QVBoxLayout
 
 from ganstudio import catalog
 from ganstudio.gui.training_view.plotpaint import light_axes
-from ganstudio.training import visuals
 
 REAL_BRUSH = (90, 90, 100, 150)
 FAKE_BRUSH = (238, 110, 30, 220)
@@ -191,6 +190,8 @@ class PlaneWidget(pg.PlotWidget):
         if heatmap and view.heatmap is not None:
             pixels = view.heat_rgb32
             if pixels is None:  # a view made elsewhere: coloured here
+                from ganstudio.training import visuals  # (torch: loaded behind the window)
+
                 pixels = visuals.heat_rgb32(view.heatmap)
             self.heat.set_pixels(pixels, QRectF(x0, y0, x1 - x0, y1 - y0))
             self.heat.setVisible(True)
