@@ -1,24 +1,24 @@
 """The File menu's work: experiments (TOML) and checkpoints, recent files, drag and drop.
 
-Dialogs never block training: errors are shown with the window's non-blocking dialog, and
-checkpoints are saved between two steps in the training thread and read in the jobs thread.
+Dialogs never block training: errors go out as ``error`` (the window shows them in its
+non-blocking dialog), and checkpoints are saved between two steps in the training thread and read
+in the jobs thread. It works on the experiment's document, the preferences, the training
+controller and the jobs thread it is given, and tells the window through its signals.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganstudio.config import ConfigError
 from ganstudio.document import ExperimentDocument
-from ganstudio.gui.training_view.worker import Failure
+from ganstudio.gui.jobs import JobRunner
+from ganstudio.gui.training_view.worker import Failure, TrainingController
 from ganstudio.presets import DEFAULT_PRESET, load_preset
-
-if TYPE_CHECKING:
-    from ganstudio.gui.main_window import MainWindow
 
 MAX_RECENT = 8
 
@@ -28,12 +28,19 @@ class FileActions(QObject):
     experiment_opened = Signal()
     # a checkpoint was read: (exploration, checkpoint, resume, show)
     checkpoint_opened = Signal(object, object, bool, bool)
+    error = Signal(str, str)  # (title, message): to be said in a dialog
+    message = Signal(str, int)  # (a passing note for the status bar, for how many ms)
 
-    def __init__(self, window: "MainWindow", document: ExperimentDocument):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: ExperimentDocument, settings: QSettings,
+                 controller: TrainingController, jobs: JobRunner,
+                 current_step: Callable[[], int], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.dialog_parent = parent  # over which file dialogs open
         self.document = document
-        self.settings = window.settings
+        self.settings = settings
+        self.controller = controller
+        self.jobs = jobs
+        self.current_step = current_step  # the run's step, for a checkpoint's file name
         self.recent_menu = None
 
     # --- recent files -----------------------------------------------------------------------
@@ -45,6 +52,10 @@ class FileActions(QObject):
         recent = [p for p in self.recent() if p != str(path)]
         self.settings.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
         self.fill_recent()
+
+    def remember_folder(self, folder: Path) -> None:
+        """A folder opened (a followed run's): the next dialog starts beside it."""
+        self.settings.setValue("lastFolder", str(Path(folder).parent))
 
     def recent(self) -> list[str]:
         value = self.settings.value("recent", [])
@@ -70,8 +81,8 @@ class FileActions(QObject):
 
     # --- experiments ------------------------------------------------------------------------
     def _refuse_while_running(self, what: str) -> bool:
-        if self.window.controller.running:
-            self.window.show_error("Training is running", f"Stop the run before you {what}.")
+        if self.controller.running:
+            self.error.emit("Training is running", f"Stop the run before you {what}.")
             return True
         return False
 
@@ -89,12 +100,13 @@ class FileActions(QObject):
         try:
             config = load_preset(name)
         except ConfigError as e:
-            self.window.show_error("Cannot load the preset", str(e))
+            self.error.emit("Cannot load the preset", str(e))
             return
         self.show(config, modified=True)  # a preset is a start, not a file of the user's
 
     def open_experiment_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", self.last_dir(),
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open experiment",
+                                              self.last_dir(),
                                               "Experiments (*.toml);;All files (*)")
         if path:
             self.open_experiment(path)
@@ -105,7 +117,7 @@ class FileActions(QObject):
         try:
             opened = ExperimentDocument.open(path)
         except ConfigError as e:
-            self.window.show_error("Cannot open the experiment", str(e))
+            self.error.emit("Cannot open the experiment", str(e))
             return False
         self.show(opened.config, opened.path)
         self.remember(Path(path))
@@ -117,7 +129,7 @@ class FileActions(QObject):
         return self.write_experiment(self.document.path)
 
     def save_experiment_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment",
+        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save experiment",
                                               str(Path(self.last_dir()) / "experiment.toml"),
                                               "Experiments (*.toml)")
         if not path:
@@ -130,21 +142,21 @@ class FileActions(QObject):
         try:
             self.document.save(path)
         except OSError as e:
-            self.window.show_error("Cannot save the experiment", f"{path}: {e.strerror or e}")
+            self.error.emit("Cannot save the experiment", f"{path}: {e.strerror or e}")
             return False
         self.experiment_opened.emit()  # the title loses its star
         self.remember(Path(path))
-        self.window.statusBar().showMessage(f"Saved {path}", 4000)
+        self.message.emit(f"Saved {path}", 4000)
         return True
 
     # --- checkpoints ------------------------------------------------------------------------
     def save_checkpoint_dialog(self) -> None:
-        if self.window.controller.trainer is None:
-            self.window.show_error("Nothing to save yet", "Train a GAN first.")
+        if self.controller.trainer is None:
+            self.error.emit("Nothing to save yet", "Train a GAN first.")
             return
         default = Path(self.last_dir()) / (f"{self.document.config.data.source}-step"
-                                           f"{self.window.last_step}.safetensors")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save checkpoint", str(default),
+                                           f"{self.current_step()}.safetensors")
+        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Save checkpoint", str(default),
                                               "Checkpoints (*.safetensors)")
         if path:
             self.save_checkpoint(path)
@@ -155,21 +167,22 @@ class FileActions(QObject):
 
         def saved(result):
             if isinstance(result, Failure):
-                self.window.show_error("Cannot save the checkpoint", result.message)
+                self.error.emit("Cannot save the checkpoint", result.message)
                 if on_failed:
                     on_failed(result.message)
                 return
             path_saved, step = result
             self.remember(Path(path_saved))
-            self.window.statusBar().showMessage(f"Checkpoint saved: {path_saved}", 6000)
+            self.message.emit(f"Checkpoint saved: {path_saved}", 6000)
             if on_saved:
                 on_saved(path_saved, step)
 
-        self.window.controller.request(lambda tr: (tr.save_checkpoint(path), tr.steps_done),
+        self.controller.request(lambda tr: (tr.save_checkpoint(path), tr.steps_done),
                                        saved)
 
     def open_checkpoint_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", self.last_dir(),
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open checkpoint",
+                                              self.last_dir(),
                                               "Checkpoints (*.safetensors);;PyTorch DCGAN "
                                               "generators (*.pth *.pt);;All files (*)")
         if path:
@@ -195,6 +208,5 @@ class FileActions(QObject):
                 self.remember(ckpt.path)
             self.checkpoint_opened.emit(exploration, ckpt, resume, show)
 
-        self.window.jobs.submit("checkpoint", load, done=loaded,
-                                failed=lambda m: self.window.show_error(
-                                    "Cannot open the checkpoint", m))
+        self.jobs.submit("checkpoint", load, done=loaded,
+                         failed=lambda m: self.error.emit("Cannot open the checkpoint", m))

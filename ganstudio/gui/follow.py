@@ -7,6 +7,9 @@ The new rows go to the window's plots, the newest sample picture (decoded in tha
 the picture area, and the run's step and state to the status bar and a banner that says the view
 is read-only; Train is off while following. The newest checkpoint opens in the explorer at a
 click, and by itself when the run ends.
+
+It knows the run's view and status bar (``RunView``, ``RunControls``) and the file actions it
+reads the last folder from; the window hears from it through its signals.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QLabel, QSizePolicy, QToolBar, QToolButton
 
@@ -23,7 +26,9 @@ from ganstudio.gui.tasks import TaskThread
 from ganstudio.training.run_state import RateMeter, RunState, RunStatus
 
 if TYPE_CHECKING:
-    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.files import FileActions
+    from ganstudio.gui.training_view.run_controls import RunControls
+    from ganstudio.gui.training_view.run_view import RunView
 
 POLL_MS = 1000  # how often the folder is read
 # metrics.csv read per reading: ~1,400 rows, which the plots take in ~30 ms of the UI thread
@@ -63,9 +68,19 @@ class _Reading:
 
 
 class RunFollower(QObject):
-    def __init__(self, window: "MainWindow"):
-        super().__init__(window)
-        self.window = window
+    # following began (True) or ended (False): Train is off while it lasts
+    active_changed = Signal(bool)
+    # a checkpoint of the followed run to explore: (path, bring the explorer forward)
+    checkpoint_found = Signal(str, bool)
+    error = Signal(str, str)  # (title, message): to be said in a dialog
+    message = Signal(str)  # a passing note for the status bar
+
+    def __init__(self, view: "RunView", run: "RunControls", files: "FileActions",
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.view = view
+        self.run = run
+        self.files = files
         self.thread = TaskThread("follow", self, one_torch_thread=False)
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -78,9 +93,9 @@ class RunFollower(QObject):
         self._rate = RateMeter(window=2.0)
         self._saw_running = False
         self._opened_checkpoint = None
-        self._placeholder = window.sample_view.placeholder
+        self._placeholder = view.sample_view.placeholder
         self._build_banner()
-        window.run.state_changed.connect(self._run_state_changed)
+        run.state_changed.connect(self._run_state_changed)
 
     @property
     def active(self) -> bool:
@@ -88,7 +103,7 @@ class RunFollower(QObject):
 
     # --- the banner -------------------------------------------------------------------------
     def _build_banner(self) -> None:
-        w = self.window
+        """The banner (a toolbar the window places) saying what is followed."""
         tb = self.banner = QToolBar("Following a run folder")
         tb.setObjectName("followBanner")
         tb.setMovable(False)
@@ -106,8 +121,6 @@ class RunFollower(QObject):
         self.stop_button.clicked.connect(self.stop)
         tb.addWidget(self.checkpoint_button)
         tb.addWidget(self.stop_button)
-        w.addToolBarBreak()
-        w.addToolBar(tb)
         tb.setVisible(False)
 
     def _say(self, detail: str = "") -> None:
@@ -116,16 +129,15 @@ class RunFollower(QObject):
 
     # --- commands ---------------------------------------------------------------------------
     def choose_folder(self) -> None:
-        w = self.window
-        path = QFileDialog.getExistingDirectory(w, "Follow a run folder", w.files.last_dir())
+        path = QFileDialog.getExistingDirectory(self.banner.window(), "Follow a run folder",
+                                                self.files.last_dir())
         if path:
             self.follow(path)
 
     def follow(self, path) -> None:
         """Open a run folder (in the follow thread: the disk may be slow) and follow it."""
-        w = self.window
-        if w.controller.running:
-            w.show_error("Training is running", "Stop the run before you follow a run folder.")
+        if self.run.controller.running:
+            self.error.emit("Training is running", "Stop the run before you follow a run folder.")
             return
 
         def open_folder():
@@ -140,14 +152,14 @@ class RunFollower(QObject):
         session = self._session
         self.thread.submit(open_folder, kind="open",
                            done=lambda result: self._opened(session, result),
-                           failed=lambda m: session == self._session and w.show_error(
+                           failed=lambda m: session == self._session and self.error.emit(
                                "Cannot follow this folder", m))
 
     def _opened(self, session: int, result) -> None:
-        if session != self._session or self.window.controller.running:
+        if session != self._session or self.run.controller.running:
             return
         folder, cfg = result
-        w = self.window
+        view = self.view
         self.reading = _Reading(folder)
         self.folder = folder.folder
         self.target = cfg.training.steps if cfg is not None else 0
@@ -156,53 +168,39 @@ class RunFollower(QObject):
         self._saw_running = False
         self._opened_checkpoint = None
         self._in_flight = False
-        w.run_split.start("image")  # the run's samples are saved pictures, even for points
+        view.start("image")  # the run's samples are saved pictures, even for points
         if cfg is not None:
-            w.plots.set_loss_kind(cfg.loss.name)
-        w.sample_view.placeholder = "Waiting for the run's first sample picture (samples/)..."
-        w.samples_caption.setText("")
-        w.run.message.setText("Following a run folder (read-only)")
+            view.plots.set_loss_kind(cfg.loss.name)
+        view.sample_view.placeholder = "Waiting for the run's first sample picture (samples/)..."
+        view.caption.setText("")
+        self.run.message.setText("Following a run folder (read-only)")
         self.checkpoint_button.setEnabled(False)
         self._say("reading...")
         self.banner.setVisible(True)
-        w.files.settings.setValue("lastFolder", str(self.folder.parent))
-        w.run.update_buttons()
-        self.update_buttons()  # Train off while following
-        w.view_tabs.setCurrentWidget(w.run_split)
+        self.files.remember_folder(self.folder)
+        self.active_changed.emit(True)  # Train off while following
         self.timer.start()
         self.poll()
 
     def stop(self, quiet: bool = False) -> None:
         if not self.active:
             return
-        w = self.window
         self._session += 1  # a reading under way is dropped
         self.timer.stop()
         self.reading = None
         self.banner.setVisible(False)
-        w.sample_view.placeholder = self._placeholder
-        w.run.message.setText("")
-        w.run.update_buttons()
-        self.update_buttons()
+        self.view.sample_view.placeholder = self._placeholder
+        self.run.message.setText("")
+        self.active_changed.emit(False)
         if not quiet:
-            w.statusBar().showMessage(f"Stopped following {short_path(self.folder)}", 6000)
-
-    def update_buttons(self) -> None:
-        """While following, the Training tab shows another process's run: nothing to train."""
-        action = getattr(self.window, "stop_following_action", None)  # made with the menus
-        if action is not None:
-            action.setEnabled(self.active)
-        if self.active:
-            b = self.window.train_button
-            b.setEnabled(False)
-            b.setToolTip("Following a run folder (read-only): Stop following to train here")
+            self.message.emit(f"Stopped following {short_path(self.folder)}")
 
     def open_checkpoint(self, show: bool = True) -> None:
         ckpt = self.last.checkpoint if self.last is not None else None
         if ckpt is None:
             return
         self._opened_checkpoint = (ckpt.path, ckpt.mtime_ns)
-        self.window.open_checkpoint(str(ckpt.path), resume=False, show=show)
+        self.checkpoint_found.emit(str(ckpt.path), show)
 
     def shutdown(self) -> None:
         self.timer.stop()
@@ -211,7 +209,7 @@ class RunFollower(QObject):
         self.thread.shutdown(2000)  # a hung disk must not hold the window's exit for long
 
     def _run_state_changed(self, _state) -> None:
-        if self.active and self.window.controller.running:
+        if self.active and self.run.controller.running:
             self.stop()  # a run of this window's own now owns the Training tab
 
     # --- readings ---------------------------------------------------------------------------
@@ -235,8 +233,8 @@ class RunFollower(QObject):
             return
         self._in_flight = False
         update, picture = result
-        w = self.window
-        plots = w.plots
+        view = self.view
+        plots = view.plots
         if update.restarted:
             plots.clear()
             self._rate.reset()
@@ -245,9 +243,9 @@ class RunFollower(QObject):
             for step, values in update.quality:
                 plots.add_quality(step, values)
         if picture is not None:
-            w.sample_view.set_image(picture)
+            view.sample_view.set_image(picture)
             when = time.strftime("%H:%M:%S", time.localtime(update.sample.mtime))
-            w.samples_caption.setText(f"The run's newest picture: samples/{update.sample.path.name}"
+            view.caption.setText(f"The run's newest picture: samples/{update.sample.path.name}"
                                       f", written at {when}.")
         self._show_status(update)
         self.last = update
@@ -265,13 +263,12 @@ class RunFollower(QObject):
             QTimer.singleShot(0, self.poll)  # more of a big file waits: read on at once
 
     def _show_status(self, update) -> None:
-        w = self.window
         running = update.run is None or update.run.state == "running"
         rate = self._rate.update(time.monotonic(), update.step) if running else 0.0
         status = RunStatus(state=RunState.RUNNING if running else RunState.STOPPED,
                            step=update.step, target=self.target,
                            elapsed=update.elapsed, rate=rate)
-        w.run.show_status(status)
+        self.run.show_status(status)
         state = update.state_text()
         parts = [p for p in (status.step_text(), state) if p]
         if update.step == 0 and not update.records:

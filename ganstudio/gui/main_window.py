@@ -26,12 +26,13 @@ from ganstudio.gui.explorer.view import LatentExplorer
 from ganstudio.gui.files import FileActions
 from ganstudio.gui.follow import RunFollower
 from ganstudio.gui.jobs import JobRunner
-from ganstudio.gui.menus import build_menus
+from ganstudio.gui.menus import Menus
 from ganstudio.gui.recovery import KEEP_ENDED, Recovery, runs_dir
 from ganstudio.gui.settings.controller import SettingsController
 from ganstudio.gui.theme import apply_theme, restyle_plots
 from ganstudio.gui.training_view.run_controls import RunControls, icon
 from ganstudio.gui.training_view.run_view import RunView
+from ganstudio.gui.train_elsewhere import show_train_elsewhere
 from ganstudio.gui.training_view.worker import TrainingController
 from ganstudio.gui.window_text import HELP_TEXT, about_text
 from ganstudio.paths import app_data_folder
@@ -88,12 +89,17 @@ class MainWindow(QMainWindow):
 
         self.jobs = JobRunner(self)
         self.controller = TrainingController(self)
-        self.recovery = Recovery(self, data_dir())
+        self.recovery = Recovery(data_dir(), self)
+        self.recovery.resume_requested.connect(
+            lambda path: self.open_checkpoint(path, resume=True, show=False))
         self.controller.autosaved.connect(self._autosaved)
         self.controller.note.connect(self._note)  # a method: delivered in the UI thread
-        self.files = FileActions(self, self.document)
+        self.files = FileActions(self.document, self.settings, self.controller, self.jobs,
+                                 lambda: self.last_step, self)
         self.files.experiment_opened.connect(self._experiment_opened)
         self.files.checkpoint_opened.connect(self._checkpoint_opened)
+        self.files.error.connect(self.show_error)
+        self.files.message.connect(self.statusBar().showMessage)
 
         self.settings_ctl = SettingsController(self.document, self.jobs, self)
         self.settings_ctl.changed.connect(self._update)
@@ -129,9 +135,24 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([380, 900])
         self.setCentralWidget(self.main_split)
-        self.follower = RunFollower(self)  # File > Follow a run folder: gui/follow.py
+        # File > Follow a run folder: gui/follow.py
+        self.follower = RunFollower(self.run_split, self.run, self.files, self)
+        self.follower.active_changed.connect(self._following_changed)
+        self.follower.checkpoint_found.connect(
+            lambda path, show: self.open_checkpoint(path, resume=False, show=show))
+        self.follower.error.connect(self.show_error)
+        self.follower.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.addToolBarBreak()
+        self.addToolBar(self.follower.banner)
 
-        build_menus(self)
+        self.menus = Menus(self, self.files, self.follower,
+                           theme=str(self.settings.value("theme", "light")))
+        self.menus.theme_chosen.connect(self.set_theme)
+        self.menus.train_elsewhere.connect(self.show_train_elsewhere)
+        self.menus.demo_mode.connect(self.enter_demo_mode)
+        self.menus.help.connect(self.show_help)
+        self.menus.about.connect(self.show_about)
+        self.menus.quit.connect(self.close)
         self._restore_layout()
         self.settings_ctl.refresh()
         self.run.message.setText("Loading the training engine...")
@@ -160,6 +181,23 @@ class MainWindow(QMainWindow):
     @property
     def demo_window(self):
         return self.explorer_binding.demo_window
+
+    # the menus' items the window sets (tests and tools find them here too)
+    @property
+    def presets_menu(self):
+        return self.menus.presets
+
+    @property
+    def save_ckpt_action(self):
+        return self.menus.save_checkpoint
+
+    @property
+    def stop_following_action(self):
+        return self.menus.stop_following
+
+    @property
+    def theme_actions(self):
+        return self.menus.themes
 
     # --- menus and layout ----------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -194,8 +232,8 @@ class MainWindow(QMainWindow):
         self.plots.set_loss_kind(self.config.loss.name)
         self.run.problems = self.config.problems()
         self.run.update_buttons()
-        self.follower.update_buttons()
-        self.save_ckpt_action.setEnabled(self.controller.trainer is not None
+        self.menus.stop_following.setEnabled(self.follower.active)
+        self.menus.save_checkpoint.setEnabled(self.controller.trainer is not None
                                          and self.run_state != "starting")
 
     def set_config(self, config: ExperimentConfig, path: Path | None = None) -> None:
@@ -204,6 +242,18 @@ class MainWindow(QMainWindow):
 
     def _experiment_opened(self) -> None:
         self.settings_ctl.show_config()
+
+    def _following_changed(self, active: bool) -> None:
+        """Following another process's run: the Training tab shows it, nothing to train."""
+        self.run.blocked = ("Following a run folder (read-only): Stop following to train here"
+                            if active else "")
+        self._update()
+        if active:
+            self.view_tabs.setCurrentWidget(self.run_split)
+
+    def show_train_elsewhere(self):
+        """File > Train on another machine: the experiment and its torchrun command."""
+        return show_train_elsewhere(self.document, self.settings, self.files.last_dir(), self)
 
     def _run_state_changed(self, state: str) -> None:
         self.settings_ctl.set_locked(self.controller.running)
@@ -320,7 +370,7 @@ class MainWindow(QMainWindow):
         """While training: "save" (stop and keep a checkpoint), "discard" or "cancel"."""
         box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
                           "Stop training and close? A checkpoint of the run will be kept in\n"
-                          f"{self.recovery.exit_path().parent}\nand offered the next time GAN "
+                          f"{self._exit_path().parent}\nand offered the next time GAN "
                           "Studio starts.", parent=self)
         save = box.addButton("Stop, keep a checkpoint and close",
                              QMessageBox.ButtonRole.AcceptRole)
@@ -330,6 +380,10 @@ class MainWindow(QMainWindow):
         box.exec()
         clicked = box.clickedButton()
         return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+    def _exit_path(self):
+        """Where the run is saved on the way out: its own folder."""
+        return self.recovery.exit_path(self.config.data.source)
 
     def _note(self, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
@@ -358,7 +412,7 @@ class MainWindow(QMainWindow):
             self.controller.stop()
 
         # saved or not, it must end (an older autosave may still be there)
-        self.files.save_checkpoint(self.recovery.exit_path(), on_saved=saved,
+        self.files.save_checkpoint(self._exit_path(), on_saved=saved,
                                    on_failed=lambda _m: self.controller.stop())
 
     def closeEvent(self, event) -> None:
@@ -384,7 +438,7 @@ class MainWindow(QMainWindow):
                             self.recovery.interrupted(step)
                         self.controller.stop()
 
-                    self.files.save_checkpoint(self.recovery.exit_path(), on_saved=saved,
+                    self.files.save_checkpoint(self._exit_path(), on_saved=saved,
                                                on_failed=not_saved)
                 else:
                     self.recovery.ended(self.last_step)

@@ -14,15 +14,11 @@ import itertools
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ganstudio.training import autosave
-
-if TYPE_CHECKING:
-    from ganstudio.gui.main_window import MainWindow
 
 _COUNTER = itertools.count(1)
 KEEP_ENDED = 5  # ended runs' folders kept (the newest); older ones are removed
@@ -52,9 +48,12 @@ def prune_ended(parent: Path, keep: int = KEEP_ENDED) -> None:
 class Recovery(QObject):
     """The window's run folders: which one the live run writes, and the offer to resume."""
 
-    def __init__(self, window: "MainWindow", data_dir: Path):
-        super().__init__(window)
-        self.window = window
+    # the user chose to resume a run: its newest checkpoint's path (opened paused)
+    resume_requested = Signal(str)
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.dialog_parent = parent  # over which the offer opens
         self.data_dir = data_dir
         self.folder: Path | None = None  # the live run's folder
         self.marked = ""  # what its run.json says: "running", "interrupted" or "ended"
@@ -98,10 +97,11 @@ class Recovery(QObject):
             autosave.mark_run(self.folder, state, title=self.title, step=step)
             self.marked = state
 
-    def exit_path(self) -> Path:
-        """Where a checkpoint made on the way out goes: the run's own folder."""
+    def exit_path(self, source: str) -> Path:
+        """Where a checkpoint made on the way out goes: the run's own folder (a new one named
+        by the data ``source`` if the run has none)."""
         if self.folder is None:
-            self.folder = new_run_folder(self.data_dir, self.window.config.data.source)
+            self.folder = new_run_folder(self.data_dir, source)
         return self.folder / "checkpoint.safetensors"
 
     # --- the offer, at start --------------------------------------------------------------------
@@ -113,7 +113,7 @@ class Recovery(QObject):
         run = runs[0]
         box = QMessageBox(QMessageBox.Icon.Question, "Resume the interrupted run?",
                           f"A run did not end: {run.describe()}.\n\nResume it where it was "
-                          "saved? It opens paused, ready to continue.", parent=self.window)
+                          "saved? It opens paused, ready to continue.", parent=self.dialog_parent)
         box.setObjectName("resumeDialog")
         resume = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard it", QMessageBox.ButtonRole.DestructiveRole)
@@ -125,7 +125,7 @@ class Recovery(QObject):
             if clicked is resume:
                 path = autosave.newest_checkpoint(run.folder)
                 if path is not None:
-                    self.window.open_checkpoint(path, resume=True, show=False)
+                    self.resume_requested.emit(str(path))
             elif clicked is discard:
                 autosave.mark_run(run.folder, "ended", title=run.title, step=run.step)
             self.dialog = None

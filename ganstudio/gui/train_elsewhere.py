@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
+                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ganstudio.train_command import torchrun_command
 
 if TYPE_CHECKING:
-    from ganstudio.gui.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+
+    from ganstudio.document import ExperimentDocument
 
 EXPLANATION = (
     "Save the experiment as a config file, copy it to the machine with the GPUs (GAN Studio "
@@ -31,15 +33,16 @@ def _run_name(text: str) -> str:
 
 
 class TrainElsewhereDialog(QDialog):
-    def __init__(self, window: "MainWindow"):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: "ExperimentDocument", settings: "QSettings", last_dir: str,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.settings = settings
         self.setObjectName("trainElsewhereDialog")
         self.setWindowTitle("Train on another machine")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per opening, not kept
-        doc = window.document
-        settings = window.settings
-        name = doc.path.stem if doc.path is not None else window.config.data.source
+        doc = document
+        name = doc.path.stem if doc.path is not None else doc.config.data.source
         self.processes = QSpinBox()
         self.processes.setObjectName("processesField")
         self.processes.setRange(1, 1024)
@@ -47,7 +50,7 @@ class TrainElsewhereDialog(QDialog):
         self.processes.setToolTip("How many processes torchrun starts: one per GPU")
         self.run_name = QLineEdit(_run_name(name))
         self.run_name.setObjectName("runNameField")
-        self.config_path = QLineEdit(str(Path(window.files.last_dir()) / "config.toml"))
+        self.config_path = QLineEdit(str(Path(last_dir) / "config.toml"))
         self.config_path.setObjectName("configPathField")
         choose = QPushButton("Choose...")
         choose.clicked.connect(self._choose)
@@ -115,7 +118,7 @@ class TrainElsewhereDialog(QDialog):
 
     def save(self) -> bool:
         """Write the experiment as the config file; says what happened in the dialog."""
-        cfg = self.window.config
+        cfg = self.document.config
         problems = cfg.problems()
         if problems:
             self.result.setText("These settings do not fit together: " +
@@ -128,7 +131,7 @@ class TrainElsewhereDialog(QDialog):
         except OSError as e:
             self.result.setText(f"Cannot save {path}: {e.strerror or e}")
             return False
-        self.window.settings.setValue("trainElsewhere/processes", self.processes.value())
+        self.settings.setValue("trainElsewhere/processes", self.processes.value())
         self.result.setText(f"Saved {path}{replaced}. Copy it to the other machine and run "
                             "the command there, in its folder.")
         return True
@@ -138,8 +141,9 @@ class TrainElsewhereDialog(QDialog):
         self.result.setText("The command is on the clipboard.")
 
 
-def show_train_elsewhere(window: "MainWindow") -> TrainElsewhereDialog:
+def show_train_elsewhere(document: "ExperimentDocument", settings: "QSettings", last_dir: str,
+                         parent: QWidget | None = None) -> TrainElsewhereDialog:
     """Open the dialog without blocking the window (training goes on behind it)."""
-    dialog = TrainElsewhereDialog(window)
+    dialog = TrainElsewhereDialog(document, settings, last_dir, parent)
     dialog.open()
     return dialog

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog
 
 from ganstudio.config import ExperimentConfig
-from ganstudio.gui.train_elsewhere import show_train_elsewhere
 from ganstudio.training.history import METRICS
 from tests.gui.conftest import curve_points, use_config
 
@@ -107,13 +107,19 @@ def test_a_folder_that_is_not_a_run_is_refused_in_one_line(window, qtbot, tmp_pa
     assert not window.follower.active and window.train_button.isEnabled()
 
 
-def test_train_on_another_machine_saves_the_config_and_gives_the_command(window, qtbot,
-                                                                          tmp_path):
-    use_config(window, qtbot, "ring", optimizer__lr_g=0.0004)
+def open_train_elsewhere(window):
+    """File > Train on another machine..., as a user opens it."""
     action = next(a for a in window.menuBar().actions()[0].menu().actions()
                   if a.text() == "&Train on another machine...")
     assert action.isEnabled()
-    dialog = show_train_elsewhere(window)
+    action.trigger()
+    return window.findChild(QDialog, "trainElsewhereDialog")
+
+
+def test_train_on_another_machine_saves_the_config_and_gives_the_command(window, qtbot,
+                                                                          tmp_path):
+    use_config(window, qtbot, "ring", optimizer__lr_g=0.0004)
+    dialog = open_train_elsewhere(window)
     qtbot.addWidget(dialog)
     dialog.processes.setValue(4)
     dialog.run_name.setText("ring big")
@@ -131,7 +137,7 @@ def test_train_on_another_machine_saves_the_config_and_gives_the_command(window,
 
 def test_settings_that_do_not_fit_are_not_saved_for_another_machine(window, qtbot, tmp_path):
     use_config(window, qtbot, "ring", model__family="dcgan")  # pictures from points: refused
-    dialog = show_train_elsewhere(window)
+    dialog = open_train_elsewhere(window)
     qtbot.addWidget(dialog)
     dialog.config_path.setText(str(tmp_path / "config.toml"))
     dialog.save_button.click()

@@ -54,6 +54,7 @@ class RunControls(QObject):
         self.state = RunState.READY  # READY until the first run starts
         self.status = RunStatus()
         self.problems: list[tuple[str, str]] = []
+        self.blocked = ""  # why nothing can be trained here now (following a run), if so
         self.engine_ready = False
         self._train = train
         c = controller
@@ -285,8 +286,11 @@ class RunControls(QObject):
         live = self.controller.running
         state = self.state
         problems = self.problems
-        self.train_button.setEnabled(not live and self.engine_ready and not problems)
-        if problems:
+        self.train_button.setEnabled(not live and self.engine_ready and not problems
+                                     and not self.blocked)
+        if self.blocked:
+            self.train_button.setToolTip(self.blocked)
+        elif problems:
             self.train_button.setToolTip("Fix these settings first:\n" +
                                          "\n".join(f"- {m}" for _, m in problems))
         else:
