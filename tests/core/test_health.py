@@ -184,31 +184,27 @@ def test_a_frozen_generator_lets_the_discriminator_win():
 
 def test_learning_rates_raised_mid_run_make_the_losses_swing_and_raise_unstable():
     """A calm run (no R1) whose rates jump twentyfold with a long momentum (beta1 0.95) after
-    its first 600 steps: the two networks overshoot each other and the losses swing far wider
-    than before; "unstable" fires, and nothing before the jump. (Measured on seeds 0-5: 29-700
-    times wider than before the jump, the alarm asking for 8; at rate 0.01 and beta1 0.9 two
-    seeds of four stayed below 8; at 0.05 the losses blow up into the thousands. Without the
-    jump, nothing fires.) No live quality measurement here: only the losses are watched, so no
-    collapse alarm comes with it."""
+    its first 600 steps, as an experiment's [[changes]] say: the two networks overshoot each
+    other and the losses swing far wider than before; "unstable" fires, and nothing before the
+    jump. (Measured on seeds 0-5: 29-700 times wider than before the jump, the alarm asking
+    for 8; at rate 0.01 and beta1 0.9 two seeds of four stayed below 8; at 0.05 the losses blow
+    up into the thousands. Without the jump, nothing fires.) No live quality measurement here:
+    only the losses are watched, so no collapse alarm comes with it."""
+    from ganstudio.changes import check_schedule
+    from ganstudio.config import FIELDS
+
     tr = small_ring(**{"loss.r1_weight": 0.0, "optimizer.lr_decay": "none",  # else the
                        # schedule sets the rates back every step
                        "training.quality_every": 100_000, "training.steps": 1000})
     jump = 3 * WINDOW  # the monitor's reference stretch ends here
-    sessions = []
-
-    def faster(trainer):
-        for opt in (trainer.opt_g, trainer.opt_d):
-            for group in opt.param_groups:
-                group["lr"], group["betas"] = 0.02, (0.95, 0.999)
-
-    def at_the_jump(record):
-        if record["step"] == jump:
-            sessions[0].call_soon(faster)  # between two steps, in the training thread
-
-    tr.callbacks.append(at_the_jump)
+    tr.config.changes = check_schedule(
+        [{"step": jump, "field": f, "value": v} for f, v in
+         (("optimizer.lr_g", 0.02), ("optimizer.lr_d", 0.02), ("optimizer.beta1", 0.95))],
+        FIELDS)
     seen = []
-    assert train(tr, 1000, on_alarm=seen.append, on_session=sessions.append) == "finished"
-    assert tr.opt_d.param_groups[0]["lr"] == 0.02  # the jump happened
+    assert train(tr, 1000, on_alarm=seen.append) == "finished"
+    assert [(c.step, c.new) for c in tr.changes] == [(jump, 0.02), (jump, 0.02), (jump, 0.95)]
+    assert tr.opt_d.param_groups[0]["betas"][0] == 0.95  # the optimisers took them
     assert kinds(seen) == {"unstable"}, [a.text() for a in seen]
     alarm = seen[0]
     assert alarm.step > jump  # nothing before the jump
