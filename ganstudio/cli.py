@@ -25,13 +25,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --- sample, info, presets ---------------------------------------------------------------------
+def _checkpoint_to_sample(path, no_ema: bool):
+    """The checkpoint ``sample`` and ``export`` take their generator from; with ``--no-ema``
+    it must hold the raw one (the bundled demos hold only the averaged generator)."""
+    from ganstudio.training.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(path)
+    if no_ema and not ckpt.section("G"):
+        raise UserError(f"{ckpt.path.name} holds only the averaged generator (EMA), not the "
+                        "raw one: leave out --no-ema")
+    return ckpt
+
+
 def cmd_sample(args) -> int:
     import torch
 
     from ganstudio.export import save_image_grid, save_points, save_scatter
     from ganstudio.training.checkpoint import load_generator
 
-    G, ckpt = load_generator(args.checkpoint, use_ema=not args.no_ema)
+    G, ckpt = load_generator(_checkpoint_to_sample(args.checkpoint, args.no_ema),
+                             use_ema=not args.no_ema)
     spec = ckpt.spec
     if args.n < 1:
         raise UserError("--n must be at least 1")
@@ -71,7 +84,8 @@ def cmd_sample(args) -> int:
 def cmd_export(args) -> int:
     from ganstudio.explore.onnx_export import export_checkpoint
 
-    path, diff = export_checkpoint(args.checkpoint, args.onnx, use_ema=not args.no_ema)
+    path, diff = export_checkpoint(_checkpoint_to_sample(args.checkpoint, args.no_ema),
+                                   args.onnx, use_ema=not args.no_ema)
     if diff is not None:
         print(f"Checked with onnxruntime: largest difference from PyTorch {diff:.1e}",
               file=sys.stderr)

@@ -190,3 +190,19 @@ def test_explore_and_gui_commands_open_the_window_with_the_checkpoint():
     assert args.func is cmd_gui and args.explore and args.checkpoint == "run.safetensors"
     args = build_parser().parse_args(["gui", "run.safetensors"])
     assert args.func is cmd_gui and not getattr(args, "explore", False)
+
+
+@pytest.mark.parametrize("command", [["sample", "--out", "x.png"], ["export", "--onnx", "x.onnx"]])
+def test_no_ema_on_a_demo_says_it_holds_only_the_averaged_generator(command, capsys, tmp_path,
+                                                                     monkeypatch):
+    """It said "the generator weights do not fit ... (damaged file?)"."""
+    from ganstudio.paths import resources_dir
+
+    monkeypatch.chdir(tmp_path)
+    demo = resources_dir() / "demos" / "ring.safetensors"
+    assert main([command[0], str(demo), *command[1:], "--no-ema"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "damaged" not in err[0]
+    assert "ring.safetensors holds only the averaged generator (EMA)" in err[0]
+    assert "leave out --no-ema" in err[0]
+    assert not list(tmp_path.iterdir())  # nothing written
