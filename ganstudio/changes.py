@@ -41,6 +41,7 @@ _LOCKED = {
     "training.tensorboard": "TensorBoard logs are opened when the run starts",
     "training.quality_every": "live quality is set up when the run starts",
     "training.autosave_minutes": "autosaving is set up when the run starts",
+    "training.snapshot_mb": "the timeline is set up when the run starts",
 }
 
 

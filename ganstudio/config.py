@@ -211,6 +211,11 @@ class TrainingConfig:
                                      "loses at most this much (the newest two are kept; 0 = "
                                      "off).", minimum=0.0, maximum=1440.0, step=0.5,
                                      advanced=True)
+    snapshot_mb: float = option(100.0, "Timeline snapshots", "Megabytes of the run's folder "
+                                "for snapshots of the whole run (dense early, sparser later), "
+                                "to look back at earlier steps and branch from them (0 = "
+                                "none).", minimum=0.0, maximum=100_000.0, step=10.0,
+                                advanced=True)
     tensorboard: bool = option(False, "TensorBoard logs", "Also write the losses, quality "
                                "numbers and sample pictures as TensorBoard files in the run's "
                                "folder, to compare runs in TensorBoard. Written on this "

@@ -106,7 +106,8 @@ class Run:
         if self.autosaver is None:
             self.autosaver = autosaving.Autosaver(folder, t.autosave_minutes, title=self.title)
         autosaving.mark_run(folder, "running", title=self.title, step=tr.steps_done)
-        self.snapshots = SnapshotKeeper(folder)
+        if t.snapshot_mb > 0:
+            self.snapshots = SnapshotKeeper(folder, t.snapshot_mb)
         tr.callbacks += [self.log, self._periodic]
         if t.tensorboard:
             self._open_tensorboard()
@@ -171,7 +172,8 @@ class Run:
                     device=describe_device(tr.device, self.config.training.threads),
                     precision=tr.precision.label, steps_done=tr.steps_done,
                     history=tr.history.to_arrays(), elapsed=tr.elapsed,
-                    target=tr.config.training.steps, ema=tr.ema is not None)
+                    target=tr.config.training.steps, ema=tr.ema is not None,
+                    changes=list(tr.changes))
 
     # --- running ------------------------------------------------------------------------------
     def start_session(self, *, on_state: Callable[[str, str], None] | None = None,

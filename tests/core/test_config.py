@@ -56,6 +56,7 @@ NON_DEFAULTS = {
     "training.sample_every": 100,
     "training.checkpoint_every": 1000,
     "training.autosave_minutes": 2.5,
+    "training.snapshot_mb": 20.0,
     "training.quality_every": 100,
     "training.stop_when_flat": True,
     "training.tensorboard": True,

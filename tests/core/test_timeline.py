@@ -35,6 +35,21 @@ def test_the_snapshots_stay_within_their_budget_keeping_the_first_and_newest(tmp
     assert snapshots.snapshot_step(snapshots.path_for(tmp_path, 70)) == 70
 
 
+def test_no_snapshots_when_the_run_keeps_none(tmp_path):
+    from tests.conftest import tiny_config
+
+    cfg = tiny_config("ring", training__steps=0)
+    cfg.training.snapshot_mb = 0
+    run = Run(cfg, folder=tmp_path, title="ring")
+    run.train(25)
+    run.finish("finished")
+    assert snapshots.listed(tmp_path) == [] and (tmp_path / "checkpoint.safetensors").exists()
+    cfg.training.snapshot_mb = 50
+    run = Run(cfg, folder=tmp_path / "kept", title="ring")
+    run.train(25)
+    assert [s for s, _ in snapshots.listed(tmp_path / "kept")] == [10, 20]
+
+
 def test_a_branch_continues_a_snapshot_in_a_new_folder_with_its_changes_recorded(
         tmp_path, capsys):
     first = tmp_path / "first"
