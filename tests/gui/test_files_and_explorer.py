@@ -46,6 +46,9 @@ def test_presets_menu_loads_a_preset(window, qtbot):
     action.trigger()
     assert window.findChild(QComboBox, "datasetChoice").currentData() == "digits"
     assert window.findChild(QComboBox, "architectureChoice").currentData() == "dcgan"
+    # the preset's data is read in the background: done before the window closes (on a busy
+    # machine that took longer than the fixture's wait for threads to end)
+    qtbot.waitUntil(lambda: window.settings_ctl.data_ready(), timeout=120_000)
 
 
 def test_save_a_checkpoint_and_resume_training_from_it(window, qtbot, tmp_path):
