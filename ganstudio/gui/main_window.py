@@ -32,6 +32,7 @@ from ganstudio.gui.settings.controller import SettingsController
 from ganstudio.gui.theme import apply_theme, restyle_plots
 from ganstudio.gui.training_view.run_controls import RunControls, icon
 from ganstudio.gui.training_view.run_view import RunView
+from ganstudio.gui.training_view.steer import Steering
 from ganstudio.gui.train_elsewhere import show_train_elsewhere
 from ganstudio.gui.training_view.worker import TrainingController
 from ganstudio.gui.window_text import HELP_TEXT, about_text
@@ -153,6 +154,8 @@ class MainWindow(QMainWindow):
         self.menus.help.connect(self.show_help)
         self.menus.about.connect(self.show_about)
         self.menus.quit.connect(self.close)
+        # steering a run while it trains: edits, step controls, timeline, branches, A/B
+        self.steering = Steering(self)
         self._restore_layout()
         self.settings_ctl.refresh()
         self.run.message.setText("Loading the training engine...")

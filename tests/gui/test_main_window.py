@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolButton, QWidget
 
 from ganstudio import catalog
 from ganstudio.gui.training_view.plots import MetricsPlots
@@ -82,7 +82,9 @@ def test_data_preview_follows_the_chosen_data_set(window, qtbot):
 def test_train_pause_step_resume_stop(window, qtbot):
     use_config(window, qtbot, "ring")
     window.train_button.click()
-    assert not window.dataset_panel.form.isEnabled()  # settings lock while training runs
+    data = window.findChild(QComboBox, "datasetChoice")
+    assert not data.isEnabled()  # the data and the networks lock while training runs...
+    assert window.findChild(QWidget, "field_optimizer_lr_g").isEnabled()  # ...rates do not
     qtbot.waitUntil(lambda: curve_points(window, "D loss") >= 20, timeout=30_000)
     assert curve_points(window, "G loss") >= 20
     qtbot.waitUntil(lambda: window.plane_panel.view.version > 0, timeout=10_000)
@@ -104,7 +106,7 @@ def test_train_pause_step_resume_stop(window, qtbot):
     qtbot.waitUntil(lambda: window.last_step > steps + 10, timeout=10_000)
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=10_000)
-    assert window.run_state == "stopped" and window.dataset_panel.form.isEnabled()
+    assert window.run_state == "stopped" and data.isEnabled()
     assert window.train_button.isEnabled() and not window.stop_button.isEnabled()
 
 

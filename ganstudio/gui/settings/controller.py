@@ -3,6 +3,11 @@
 A changed field marks the experiment modified and refreshes what depends on it; a changed data
 field re-reads the data for the preview (after typing pauses), and any change recounts the
 networks' weights. Both run as background jobs, so typing never waits for them.
+
+While a run trains, the settings that may change mid-run (ganstudio/changes.py) stay enabled: a
+change goes to the run (``live_edit``, the training controller's ``edit``), which applies it
+between two steps; a refused one shows its reason under the field and the field goes back to
+the run's value. The other fields are disabled, their tooltip saying why.
 """
 
 from __future__ import annotations
@@ -10,11 +15,15 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget
 
+from ganstudio.changes import editable
 from ganstudio.document import ExperimentDocument
 from ganstudio.gui.jobs import JobRunner
 from ganstudio.gui.settings.panels import ArchitecturePanel, DatasetPanel, LossPanel, scrolled
 
 DATA_DELAY_MS = 250  # wait for typing to pause before re-reading data
+# a value changed during a run reaches it once the field has been still this long: arrow clicks
+# on a number box make one recorded change, not one per click
+EDIT_DELAY_MS = 300
 
 
 class SettingsController(QObject):
@@ -28,6 +37,12 @@ class SettingsController(QObject):
         self.jobs = jobs
         self.engine_ready = False
         self.locked = False
+        # while a run trains: fn(path, value, on_done(change, error)) sends a change to it
+        self.live_edit = None
+        self.run_config = None  # the live run's settings as it has them (for going back)
+        self._edits: dict[str, object] = {}  # changed during the run, not sent yet
+        self.edit_timer = QTimer(self, singleShot=True, interval=EDIT_DELAY_MS)
+        self.edit_timer.timeout.connect(self._send_edits)
         self._source_cache: tuple[str, object] | None = None  # (data key, loaded source)
         cfg = document.config
         self.dataset_panel = DatasetPanel(cfg)
@@ -81,7 +96,53 @@ class SettingsController(QObject):
         if path.startswith("data.") or path == "training.seed":
             self.data_timer.start()
         self.counts_timer.start()
+        if self.locked and editable(path) and self.live_edit is not None:
+            self._edits[path] = value
+            self.edit_timer.start()
         self.changed.emit()
+
+    def set_field(self, path: str, value) -> None:
+        """Change one setting as its field would (the toolbar's Train both / D only / G
+        only): checked, shown in the forms and, during a run, sent to it."""
+        self.config.set(path, value)  # ConfigError for a bad value, as a field would show
+        for form in self.forms:
+            if path in form.rows:
+                form.refresh()
+        self._field_changed(path, value)
+
+    # --- changes during a run ---------------------------------------------------------------------
+    def _send_edits(self) -> None:
+        edits, self._edits = self._edits, {}
+        for path, value in edits.items():
+            if self.locked and self.live_edit is not None:
+                self.live_edit(path, value, lambda change, error, p=path:
+                               self._edit_answered(p, change, error))
+
+    def _edit_answered(self, path: str, change, error: str) -> None:
+        if not error:
+            return  # run_changed has it (every change comes there, whoever made it)
+        if self.run_config is not None:  # back to the run's value, the reason under the field
+            self.config.set(path, self.run_config.get(path))
+        self.refresh_forms()
+        for form in self.forms:
+            if path in form.rows:
+                form.show_refused(path, error)
+
+    def run_changed(self, change) -> None:
+        """The run changed a setting (an edit, a branch's setting, a scheduled change): the
+        forms show the run's value."""
+        if self.run_config is not None:
+            self.run_config.set(change.field, change.new)
+        if self.config.get(change.field) != change.new and change.field not in self._edits:
+            self.config.set(change.field, change.new)
+            self.refresh_forms()
+            self.changed.emit()
+
+    def refresh_forms(self) -> None:
+        problems = dict(self.config.problems())
+        self.dataset_panel.refresh(problems)
+        self.architecture_panel.refresh(problems)
+        self.loss_panel.refresh(problems)
 
     def _set_points(self, points: list) -> None:
         self.config.set("data.points", points)
@@ -98,10 +159,16 @@ class SettingsController(QObject):
             self._set_points(pts)
 
     def set_locked(self, locked: bool) -> None:
-        """While a run is live its settings are fixed: the forms are read-only."""
+        """While a run is live only what may change mid-run can change (and goes to the run);
+        the data's points and every other setting are fixed."""
+        if locked and not self.locked:
+            self.run_config = self.config.copy()  # what the run started with
+        elif not locked:
+            self.run_config = None
+            self._edits.clear()
         self.locked = locked
         for form in self.forms:
-            form.setEnabled(not locked)
+            form.set_live(locked)
         self.dataset_panel.plane.editable = not locked
 
     def engine_loaded(self) -> None:

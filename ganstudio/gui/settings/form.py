@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout
                                QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ganstudio.changes import editable, lock_reason
 from ganstudio.config import FIELDS, ConfigError, ExperimentConfig, FieldSpec
 from ganstudio.gui.widgets import ChoiceChecks, FolderPicker, SciSpinBox, set_combo_data
 
@@ -54,6 +55,7 @@ class ConfigForm(QWidget):
         super().__init__(parent)
         self.config = config
         self.rows: dict[str, FieldRow] = {}
+        self._before_lock: dict[str, tuple[bool, str]] = {}  # (enabled, tooltip) of locked rows
         object_names = object_names or {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -234,6 +236,31 @@ class ConfigForm(QWidget):
             self.more_button.setVisible(any(
                 r.spec.advanced and (r.spec.applies_to(cfg) or p in problems)
                 for p, r in self.rows.items()))
+
+    def set_live(self, live: bool) -> None:
+        """While a run trains: the settings that may change mid-run (ganstudio/changes.py)
+        stay enabled; the others are disabled, their tooltip saying why. ``False`` restores
+        what each was before."""
+        for path, row in self.rows.items():
+            if editable(path):
+                continue
+            if live and path not in self._before_lock:
+                self._before_lock[path] = (row.widget.isEnabled(), row.widget.toolTip())
+                tip = f"Fixed while the run trains: {lock_reason(path)}."
+                for w in (row.widget, row.label):
+                    w.setEnabled(False)
+                    w.setToolTip(tip)
+            elif not live and path in self._before_lock:
+                enabled, tip = self._before_lock.pop(path)
+                for w in (row.widget, row.label):
+                    w.setEnabled(enabled)
+                    w.setToolTip(tip)
+
+    def show_refused(self, path: str, why: str) -> None:
+        """A value the run refused: the reason under the field (until the next change)."""
+        row = self.rows[path]
+        row.message.setText(why)
+        row.set_visible(True)
 
     def widget(self, path: str) -> QWidget:
         return self.rows[path].widget

@@ -148,13 +148,14 @@ class RunControls(QObject):
 
     # --- commands ---------------------------------------------------------------------------
     def start(self, cfg, source=None, checkpoint=None, paused: bool = False,
-              autosave=None) -> None:
+              autosave=None, edits=()) -> None:
+        """``edits``: (field, value) changes recorded once the run is built (a branch's)."""
         self.view.start(cfg.source_info.kind)
         self.status = RunStatus(state=RunState.STARTING, target=cfg.training.steps)
         self.state = RunState.STARTING
         self.message.setText("Getting ready...")
         self.controller.start(cfg, source=source, checkpoint=checkpoint, paused=paused,
-                              autosave=autosave)
+                              autosave=autosave, edits=edits)
         self.state_changed.emit(self.state)
 
     def toggle_pause(self) -> None:

@@ -63,6 +63,9 @@ class TrainingController(QObject):
     # the health alarms now active, and those that just started (training/health.py Alarms)
     health = Signal(list, list)
     note = Signal(str)  # something for the status bar: where the TensorBoard logs go
+    # a setting changed mid-run (ganstudio/changes.py Change): an edit, a branch's settings, or
+    # an experiment's [[changes]] due
+    change = Signal(object)
     finished = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -71,30 +74,36 @@ class TrainingController(QObject):
         self.thread = self.tasks.thread
         self.running = False  # a session is live (being built, running or paused)
         self.trainer = None
+        self.run = None  # the training.run.Run of the live (or last) run: its folder
         self._session = None
         self._cancelled = False  # Stop pressed while the run was still being built
         # what the window shows, for the session still to be built
         self._plane_layers: dict | None = None
         self._pictures = True
+        self._pace = 0.0  # slow motion: steps per second at most (0: full speed)
 
     @property
     def session(self):
         return self._session if self.running else None
 
     def start(self, config, source=None, checkpoint=None, paused: bool = False,
-              autosave=None) -> None:
-        """Build and run a session; ``autosave``: a training.autosave.Autosaver."""
+              autosave=None, edits=()) -> None:
+        """Build and run a session; ``autosave``: a training.autosave.Autosaver. ``edits``:
+        (field, value) changes made once the run is built, before its first step, and recorded
+        as changes (a branch's other settings)."""
         if self.running:
             raise RuntimeError("a run is already live")
         self.running = True
         self._session = None
         self._cancelled = False
-        self.tasks.submit(lambda: self._run(config, source, checkpoint, paused, autosave),
+        edits = list(edits)
+        self.tasks.submit(lambda: self._run(config, source, checkpoint, paused, autosave,
+                                            edits),
                           done=lambda _: self._on_finished(),
                           failed=lambda message: self._on_finished())
 
     # --- in the training thread ------------------------------------------------------------
-    def _run(self, config, source, checkpoint, paused: bool, autosave) -> None:
+    def _run(self, config, source, checkpoint, paused: bool, autosave, edits=()) -> None:
         """Build the run (from a checkpoint when given) and run its session until stopped: the
         same Run as ``ganstudio train``, writing into the autosave folder."""
         from ganstudio.training.run import Run
@@ -106,7 +115,11 @@ class TrainingController(QObject):
                   say=self.note.emit)
         try:
             self.trainer = run.build()
+            self.run = run
+            for field, value in edits:  # a branch's settings: recorded at its first step
+                self.change.emit(run.edit_now(field, value))
         except Exception as e:  # data, device or checkpoint problems, in words
+            run.close()
             self.failed.emit(user_message(e, context="The run could not start"))
             return
         if self._cancelled:
@@ -132,7 +145,9 @@ class TrainingController(QObject):
             picture_ack=True,  # the window says when it has drawn one: none rendered in vain
             plane_layers=self._plane_layers, pictures=self._pictures,
             on_autosave=self.autosaved.emit, on_quality=self.quality.emit,
-            on_health=lambda active, new: self.health.emit(list(active), list(new)))
+            on_health=lambda active, new: self.health.emit(list(active), list(new)),
+            on_change=self.change.emit)
+        session.set_pace(self._pace)
         self._session = session
         session.set_pictures(self._pictures)  # in case the window changed it meanwhile
         if self._cancelled:
@@ -162,6 +177,22 @@ class TrainingController(QObject):
 
     def step(self) -> None:
         self._with_session(lambda s: s.step_once())
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Slow motion: at most this many steps a second, a picture after each (0: full
+        speed); kept for the runs to come."""
+        self._pace = max(0.0, float(steps_per_second))
+        self._with_session(lambda s: s.set_pace(self._pace))
+
+    def edit(self, field: str, value, on_done: Callable[[Any, str], None]) -> None:
+        """Change a setting of the live run between two steps; ``on_done(change, "")`` or
+        ``on_done(None, why)`` in the UI thread (refused: the run goes on untouched)."""
+        s = self._session
+        if self.running and s is not None:
+            s.edit(field, value, lambda change, error: self.tasks.call_in_ui(
+                on_done, change, error))
+            return
+        on_done(None, "no run is training")
 
     def set_plane_layers(self, layers: dict) -> None:
         """The layers of the 2-D view the window shows: training computes only those."""
