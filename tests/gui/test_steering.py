@@ -188,3 +188,28 @@ def test_another_runs_curves_can_be_drawn_over_the_plots(window, qtbot, tmp_path
     assert len(x) == 30 and np.isfinite(y).all()
     window.steering.comparison.remove()
     assert not any(getattr(i, "compared", False) for i in loss.items)
+
+
+def test_the_explorer_shows_one_noise_through_two_snapshots_side_by_side(window, qtbot,
+                                                                         tmp_path):
+    from ganstudio.training import Trainer, train
+    from tests.conftest import tiny_config
+
+    t = Trainer(tiny_config("digits"))
+    train(t, 2)
+    early = t.save_checkpoint(tmp_path / "early")
+    train(t, 20)
+    later = t.save_checkpoint(tmp_path / "later")
+    window.open_checkpoint(str(early), resume=False)
+    ex = window.explorer
+    wait_for(qtbot, lambda: ex.ex is not None and ex.renderer.idle and ex.image.version > 0)
+    side = window.steering.side_by_side
+    side.open(later)
+    wait_for(qtbot, lambda: side.version > 0 and ex.renderer.idle)
+    assert side.box.isVisibleTo(window) and "step 22" in side.caption.text()
+    first, mine = image_pixels(side.image), image_pixels(ex.image)
+    assert first and first != mine  # the same noise, another generator
+    shown = side.version
+    ex.move_tab.sliders[0].setValue(ex.move_tab.sliders[0].value() + 40)  # it moves along
+    wait_for(qtbot, lambda: side.version > shown and ex.renderer.idle)
+    assert image_pixels(side.image) != first
