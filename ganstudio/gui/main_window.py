@@ -123,8 +123,14 @@ class MainWindow(QMainWindow):
         self.run.add_to_status_bar(self.statusBar())
 
         self.explorer = LatentExplorer(jobs=self.jobs)
-        self.explorer_binding = ExplorerBinding(self, self.explorer)
         self.view_tabs = QTabWidget()
+        self.explorer_binding = ExplorerBinding(
+            self.explorer, files=self.files, controller=self.controller,
+            run_position=lambda: (self.last_step, self.run_state),
+            engine_ready=lambda: self.engine_ready, engine_loaded=self.engine_loaded,
+            in_front=lambda: self.view_tabs.currentWidget() is self.explorer, parent=self)
+        self.explorer_binding.show_requested.connect(
+            lambda: self.view_tabs.setCurrentWidget(self.explorer))
         self.view_tabs.setObjectName("viewTabs")
         self.view_tabs.addTab(self.run_split, "Training")
         self.view_tabs.addTab(self.explorer, "Explore")
