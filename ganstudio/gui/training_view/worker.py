@@ -12,6 +12,7 @@ the training thread between two steps, answering in the UI thread.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -76,6 +77,9 @@ class TrainingController(QObject):
         self.trainer = None
         self.run = None  # the training.run.Run of the live (or last) run: its folder
         self._session = None
+        # held while a request is queued into the session and while the ended loop lets go
+        # of it, so no request lands in a session that will never serve it
+        self._session_lock = threading.Lock()
         self._cancelled = False  # Stop pressed while the run was still being built
         # what the window shows, for the session still to be built
         self._plane_layers: dict | None = None
@@ -155,7 +159,8 @@ class TrainingController(QObject):
         try:
             session.run()
         finally:
-            self._session = None  # requests from now on queue behind this task...
+            with self._session_lock:  # requests from now on queue behind this task...
+                self._session = None
             session.serve_calls()  # ...and any that reached the ended session are answered
             run.close()
 
@@ -187,11 +192,12 @@ class TrainingController(QObject):
     def edit(self, field: str, value, on_done: Callable[[Any, str], None]) -> None:
         """Change a setting of the live run between two steps; ``on_done(change, "")`` or
         ``on_done(None, why)`` in the UI thread (refused: the run goes on untouched)."""
-        s = self._session
-        if self.running and s is not None:
-            s.edit(field, value, lambda change, error: self.tasks.call_in_ui(
-                on_done, change, error))
-            return
+        with self._session_lock:  # as request: never into a session that will not serve it
+            s = self._session
+            if self.running and s is not None:
+                s.edit(field, value, lambda change, error: self.tasks.call_in_ui(
+                    on_done, change, error))
+                return
         on_done(None, "no run is training")
 
     def set_plane_layers(self, layers: dict) -> None:
@@ -217,11 +223,13 @@ class TrainingController(QObject):
     def request(self, fn: Callable, on_result: Callable[[Any], None]) -> None:
         """Run ``fn(trainer)`` in the training thread; ``on_result`` gets its return value (or a
         Failure) in the UI thread."""
-        s = self._session
-        if self.running and s is not None:
-            s.call_soon(lambda tr: self.tasks.call_in_ui(on_result, _guarded(fn, tr)))
-        else:  # no session (built, or after Stop): a task of its own, after any run ends
-            self.tasks.submit(lambda: _guarded(fn, self.trainer), done=on_result)
+        with self._session_lock:  # not between the loop's end and its last serve_calls()
+            s = self._session
+            if self.running and s is not None:
+                s.call_soon(lambda tr: self.tasks.call_in_ui(on_result, _guarded(fn, tr)))
+                return
+        # no session (built, or after Stop): a task of its own, after any run ends
+        self.tasks.submit(lambda: _guarded(fn, self.trainer), done=on_result)
 
     # --- shutdown -------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 5000) -> bool:
