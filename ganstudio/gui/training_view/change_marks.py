@@ -15,10 +15,11 @@ from ganstudio.changes import value_text
 from ganstudio.config import FIELDS
 
 MARK_COLOUR = (40, 140, 160, 210)
-LABEL_COLOUR = (20, 110, 130)
+LABEL_COLOUR = (40, 150, 170)
 # where only one network learned: D alone (green, like D's "real" side), G alone (orange)
-ALONE_BRUSHES = {"d": (90, 180, 120, 45), "g": (240, 150, 60, 45)}
+ALONE_BRUSHES = {"d": (90, 180, 120, 60), "g": (240, 150, 60, 60)}
 ALONE_TEXT = {"d": "only D learns", "g": "only G learns"}
+LABEL_HEIGHTS = (0.78, 0.66, 0.54)  # of the loss plot's height, from the bottom
 FAR = 1e12  # the end of a stretch still going on
 
 
@@ -46,6 +47,21 @@ def alone_stretches(changes, update_now: str) -> list[tuple[float, float, str]]:
     if value in ALONE_BRUSHES:
         out.append((start, FAR, value))
     return out
+
+
+UPDATE_WORDS = {"both": "both learn", "d": "only D learns", "g": "only G learns"}
+
+
+def mark_label(change) -> str:
+    """The few words beside a change's line on the plot: 'D rate 0.001 → 3e-05'."""
+    if change.field == "training.update":
+        return UPDATE_WORDS.get(change.new, change_label(change))
+    text = change_label(change)
+    for long, short in (("Discriminator learning rate", "D rate"),
+                        ("Generator learning rate", "G rate"), ("Discriminator", "D"),
+                        ("Generator", "G")):
+        text = text.replace(long, short)
+    return text
 
 
 class ChangeMarks:
@@ -92,13 +108,15 @@ class ChangeMarks:
                 region.setToolTip(ALONE_TEXT[who])
                 plot.addItem(region, ignoreBounds=True)
                 self._items.append((plot, region))
-        for c in self.changes:
+        for i, c in enumerate(self.changes):
+            # labels of neighbouring changes at three heights in turn: close ones stay readable
+            at = LABEL_HEIGHTS[i % len(LABEL_HEIGHTS)]
             for name, plot in plots.items():
                 line = pg.InfiniteLine(
                     pos=c.step, angle=90, movable=False,
                     pen=pg.mkPen(MARK_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
-                    label=change_label(c) if name == "loss" else None,
-                    labelOpts={"position": 0.08, "color": LABEL_COLOUR, "rotateAxis": (1, 0),
+                    label=mark_label(c) if name == "loss" else None,
+                    labelOpts={"position": at, "color": LABEL_COLOUR,
                                "anchors": [(0, 0), (0, 0)]})
                 line.change = c  # for tests and hover
                 line.setToolTip(c.text())

@@ -37,7 +37,7 @@ CHANGE_MESSAGE_MS = 6000
 
 
 class Steering(QObject):
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
         w = window
@@ -64,6 +64,7 @@ class Steering(QObject):
         view.widget(0).layout().insertWidget(1, self.timeline)
         view.samples_stack.addWidget(self.timeline.picture)
         self._live_page = view.samples_stack.currentWidget()
+        self._live_caption = ""
         self.timeline.picked.connect(self._show_page)
         self.timeline.branch_requested.connect(self.branch)
         self._branch_waiting = None  # a branch to start once the live run has stopped
@@ -124,14 +125,24 @@ class Steering(QObject):
 
     def _show_page(self) -> None:
         """The chosen snapshot's picture in place of the live one; the live one at Now."""
-        stack = self.window.run_split.samples_stack
+        view = self.window.run_split
+        stack, caption = view.samples_stack, view.caption
         if self.timeline.live:
             if stack.currentWidget() is self.timeline.picture:
                 stack.setCurrentWidget(self._live_page)
+                caption.setText(self._live_caption)
+            return
+        if stack.currentWidget() is not self.timeline.picture:
+            self._live_page, self._live_caption = stack.currentWidget(), caption.text()
+            stack.setCurrentWidget(self.timeline.picture)
+        step = self.timeline.chosen[0]
+        if self._live_page is view.plane_panel:
+            what = ("the generator's points (orange) from the same noise every time, over the "
+                    "real data (grey)")
         else:
-            if stack.currentWidget() is not self.timeline.picture:
-                self._live_page = stack.currentWidget()
-                stack.setCurrentWidget(self.timeline.picture)
+            what = "the samples from the same noise as the live view"
+        caption.setText(f"Step {step:,} of this run: {what}. Now goes back to the run as it "
+                        "trains.")
 
     # --- branches ------------------------------------------------------------------------------
     def branch(self, path) -> None:

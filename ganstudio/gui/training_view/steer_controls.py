@@ -13,10 +13,12 @@ from PySide6.QtWidgets import QButtonGroup, QComboBox, QLabel, QToolBar, QToolBu
 
 UPDATES = (
     ("both", "trainBoth", "Both", "Train both networks: the game as it is meant to be played"),
-    ("d", "trainDOnly", "D only", "Train only the discriminator: the generator stays as it is, "
-     "so you see how D learns to tell its samples from the real ones"),
-    ("g", "trainGOnly", "G only", "Train only the generator: the discriminator stays as it is, "
-     "so you see where the generator goes against a fixed judge"),
+    ("d", "trainDOnly", "D only", ("Train only the discriminator: the generator stays as it "
+                                   "is, so you see how D learns to tell its samples from the "
+                                   "real ones")),
+    ("g", "trainGOnly", "G only", ("Train only the generator: the discriminator stays as it "
+                                   "is, so you see where the generator goes against a fixed "
+                                   "judge")),
 )
 # (steps per second, text): 0 = as fast as it goes
 PACES = ((0.0, "Full speed"), (20.0, "20 steps/s"), (5.0, "5 steps/s"), (2.0, "2 steps/s"),
