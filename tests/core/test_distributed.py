@@ -160,7 +160,9 @@ def test_two_processes_train_one_model_write_one_run_and_resume_in_one(tmp_path)
     # one set of files, written once: nothing from the other process, no second run folder
     assert {p.name for p in tmp_path.iterdir()} == {"run", "report"}
     assert _files(run) == {"config.toml", "metrics.csv", "run.json", "checkpoint.safetensors",
-                           "samples/final.png"}
+                           "samples/final.png", "snapshots/step-0000010.safetensors",
+                           "snapshots/step-0000020.safetensors",
+                           "snapshots/step-0000030.safetensors"}
     assert _metric_steps(run) == list(range(1, steps + 1))
     assert out.strip().splitlines() == [str(Path("run") / "checkpoint.safetensors")]
     from ganstudio.training.checkpoint import load_checkpoint

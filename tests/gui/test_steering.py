@@ -21,8 +21,16 @@ def train_until(window, qtbot, step):
 
 
 def image_pixels(view) -> bytes:
+    """The picture's pixels, row by row without the padding at each row's end (whatever the
+    memory there holds is not part of the picture)."""
+    from PySide6.QtGui import QImage
+
     img = view.image()
-    return bytes(img.constBits()) if img is not None else b""
+    if img is None:
+        return b""
+    img = img.convertToFormat(QImage.Format.Format_RGBA8888)
+    raw, line, width = bytes(img.constBits()), img.bytesPerLine(), img.width() * 4
+    return b"".join(raw[y * line:y * line + width] for y in range(img.height()))
 
 
 def test_a_changed_d_rate_reaches_the_run_and_is_marked_on_every_plot(window, qtbot):
