@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from ganstudio.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -201,7 +200,7 @@ def ratio_summary(on_rates, off_rates) -> dict:
 def measure_headless(preset: str, seconds: float, threads: int = 0) -> dict:
     from ganstudio.presets import load_preset
     from ganstudio.train_command import _Progress
-    from ganstudio.training import Trainer
+    from ganstudio.training import Trainer, train
     from ganstudio.training.metrics_log import MetricsLog
 
     cfg = load_preset(preset)
