@@ -116,8 +116,10 @@ class ChangeMarks:
                     pos=c.step, angle=90, movable=False,
                     pen=pg.mkPen(MARK_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
                     label=mark_label(c) if name == "loss" else None,
+                    # the words end at the line: a change is made at the newest step, the
+                    # plot's right edge, where words to its right would be cut off
                     labelOpts={"position": at, "color": LABEL_COLOUR,
-                               "anchors": [(0, 0), (0, 0)]})
+                               "anchors": [(1, 0), (1, 0)]})
                 line.change = c  # for tests and hover
                 line.setToolTip(c.text())
                 plot.addItem(line, ignoreBounds=True)
