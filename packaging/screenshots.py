@@ -3,7 +3,8 @@
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python packaging/screenshots.py [NAME ...]
 
 NAME is any of: ring, digits (the live quality plot and badge), collapse (a ring run whose
-generator is made to collapse at step 600: the health banner), shapes, explorer (the explorer
+generator is made to collapse at step 600: the health banner), steer (a ring run steered by
+hand: a changed rate, D alone, the timeline), shapes, explorer (the explorer
 and demo mode on the bundled digits demo, with its nearest training pictures, and an
 interpolation on the fashion-mnist one; run packaging/make_demos.py first), follow (a
 two-process torchrun training of ring, followed from File > Follow a run folder). Each trains or loads for real and
@@ -100,6 +101,28 @@ def collapse(s: Session) -> None:
     s.grab("collapse")
 
 
+def steer(s: Session) -> None:
+    """A ring run steered by hand: D's learning rate lowered at step 600 in the panel, D alone
+    from 1,400 to 1,800 (shaded on the plots), then the timeline showing step 200."""
+    s.train("ring", 60, 600)
+    s.w.settings_tabs.setCurrentIndex(2)
+    tr = s.w.controller.trainer
+    s.w.findChild(object, "field_optimizer_lr_d").setValue(3e-5)
+    s.wait(30, lambda: bool(tr.changes))
+    s.wait(120, lambda: s.w.last_step >= 1400)
+    s.w.findChild(object, "trainDOnly").click()
+    s.wait(120, lambda: s.w.last_step >= 1800)
+    s.w.findChild(object, "trainBoth").click()
+    s.wait(120, lambda: s.w.last_step >= 2300)
+    s.w.pause_button.click()
+    s.wait(10, lambda: s.w.run_state == "paused")
+    timeline = s.w.steering.timeline
+    s.wait(10, lambda: timeline.slider.maximum() > 3)
+    timeline.choose_step(200)
+    s.wait(3)
+    s.grab("steer")
+
+
 def shapes(s: Session) -> None:
     s.train("shapes", 360, 3000)
     s.w.settings_tabs.setCurrentIndex(0)
@@ -162,7 +185,7 @@ def follow(s: Session) -> None:
         shutil.rmtree(out.parent, ignore_errors=True)
 
 
-SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "shapes": shapes,
+SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "steer": steer, "shapes": shapes,
          "explorer": explorer, "follow": follow}
 
 

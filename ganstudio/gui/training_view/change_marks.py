@@ -64,6 +64,22 @@ def mark_label(change) -> str:
     return text
 
 
+class _ChangeLabel(pg.InfLineLabel):
+    """A change's words beside its line: after it (where the stretch it starts is), unless they
+    would run past the plot's right edge there (a change is made at the newest step, the edge
+    itself), then before it; so no edge cuts them off as the run goes on."""
+
+    def updatePosition(self):
+        super().updatePosition()
+        box = self.line.getViewBox()
+        if box is None or box.width() <= 0:
+            return
+        x0, x1 = box.viewRange()[0]
+        at = (self.line.value() - x0) / max(x1 - x0, 1e-9)  # share of the view's width
+        fits_after = at + self.boundingRect().width() / box.width() <= 0.98
+        self.setAnchor((0, 0) if fits_after else (1, 0))
+
+
 class ChangeMarks:
     """The changes of the run shown in ``plots`` (a MetricsPlots)."""
 
@@ -114,12 +130,10 @@ class ChangeMarks:
             for name, plot in plots.items():
                 line = pg.InfiniteLine(
                     pos=c.step, angle=90, movable=False,
-                    pen=pg.mkPen(MARK_COLOUR, width=1.5, style=Qt.PenStyle.DotLine),
-                    label=mark_label(c) if name == "loss" else None,
-                    # the words end at the line: a change is made at the newest step, the
-                    # plot's right edge, where words to its right would be cut off
-                    labelOpts={"position": at, "color": LABEL_COLOUR,
-                               "anchors": [(1, 0), (1, 0)]})
+                    pen=pg.mkPen(MARK_COLOUR, width=1.5, style=Qt.PenStyle.DotLine))
+                if name == "loss":
+                    line.label = _ChangeLabel(line, text=mark_label(c), position=at,
+                                              color=LABEL_COLOUR)
                 line.change = c  # for tests and hover
                 line.setToolTip(c.text())
                 plot.addItem(line, ignoreBounds=True)
