@@ -99,7 +99,7 @@ class Run:
             (folder / "samples").mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise UserError(f"cannot write to {folder}: {e.strerror or e}") from None
-        self._save_or_say("config.toml", lambda: self.config.save(folder / "config.toml"))
+        self._save_replay_config()
         resumed = self.checkpoint is not None
         self.log = MetricsLog(folder / "metrics.csv", tr.steps_done if resumed else None,
                               [m.key for m in self.judge.measures] if self.judge else ())
@@ -139,9 +139,7 @@ class Run:
         import csv
 
         from ganstudio.changes import value_text
-        from ganstudio.training.steering import schedule_of, start_of
 
-        tr = self.trainer
         path = self.folder / "changes.csv"
 
         def append() -> Path:
@@ -155,10 +153,18 @@ class Run:
             return path
 
         self._save_or_say("changes.csv", append)
-        replay = schedule_of(start_of(tr.config, tr.changes), tr.changes)
-        self._save_or_say("config.toml", lambda: replay.save(self.folder / "config.toml"))
+        self._save_replay_config()
         if self.tensorboard is not None:
             self.tensorboard.add_change(change.step, change.text())
+
+    def _save_replay_config(self) -> None:
+        """config.toml: the settings the run started with and, as ``[[changes]]``, every change
+        made so far (a resumed steered run too), so ``ganstudio train --config`` replays it."""
+        from ganstudio.training.steering import schedule_of, start_of
+
+        tr = self.trainer
+        replay = schedule_of(start_of(tr.config, tr.changes), tr.changes)
+        self._save_or_say("config.toml", lambda: replay.save(self.folder / "config.toml"))
 
     def facts(self) -> dict:
         """What a view shows once the run is built: sizes, where it computes, history so far."""

@@ -95,3 +95,28 @@ def test_the_replay_file_of_a_steered_run_trains_to_the_same_weights(tmp_path):
                                                   replayed.G.parameters()))
     assert all(torch.equal(a, b) for a, b in zip(run.trainer.D.parameters(),
                                                   replayed.D.parameters()))
+
+
+def test_a_resumed_steered_run_still_writes_the_file_that_replays_it(tmp_path):
+    from tests.conftest import tiny_config
+
+    cfg = tiny_config("ring", training__steps=0)
+    cfg.training.threads = 1
+    run = Run(cfg, folder=tmp_path / "a", title="a")
+    run.build()
+    run.train(5)
+    run.edit_now("optimizer.lr_d", 2e-4)
+    run.train(5)
+    path = run.finish("stopped")
+    ckpt = load_checkpoint(path)
+    resumed = Run(ckpt.config, folder=tmp_path / "a", title="a", checkpoint=ckpt)
+    resumed.build()
+    resumed.train(4)
+    resumed.finish("finished")
+    replay = ExperimentConfig.load(tmp_path / "a" / "config.toml")
+    assert replay.optimizer.lr_d == cfg.optimizer.lr_d  # the start, not the changed value
+    assert replay.changes == [{"step": 5, "field": "optimizer.lr_d", "value": 2e-4}]
+    replayed = Trainer(replay)
+    train(replayed, 14)
+    assert all(torch.equal(a, b) for a, b in zip(resumed.trainer.G.parameters(),
+                                                  replayed.G.parameters()))
