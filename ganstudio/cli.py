@@ -43,6 +43,13 @@ def cmd_sample(args) -> int:
     from ganstudio.export import save_image_grid, save_points, save_scatter
     from ganstudio.training.checkpoint import load_generator
 
+    if args.compare:  # the same noise through a second checkpoint (explore/two_models.py)
+        from ganstudio.explore.two_models import write_comparison
+
+        print(write_comparison(_checkpoint_to_sample(args.checkpoint, args.no_ema),
+                               args.compare, args.out, args.n, args.seed, args.label,
+                               use_ema=not args.no_ema, nrow=args.nrow))
+        return EXIT_OK
     G, ckpt = load_generator(_checkpoint_to_sample(args.checkpoint, args.no_ema),
                              use_ema=not args.no_ema)
     spec = ckpt.spec
@@ -136,6 +143,10 @@ def cmd_info(args) -> int:
             print(f"  {c.text()}")
     if ckpt.spec.label_names:
         print(f"Labels:     {', '.join(ckpt.spec.label_names)}")
+    from ganstudio.explore.direction_files import info_lines
+
+    for line in info_lines(ckpt.path, ckpt.spec.latent_dim):  # saved beside it
+        print(line)
     print(f"Made by:    GAN Studio {ckpt.meta.get('ganstudio_version', '?')}, "
           f"{ckpt.meta.get('created', '?')}")
     print("\nExperiment settings:\n")
@@ -262,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--label", type=int, help="the label to draw (models that use labels)")
     s.add_argument("--nrow", type=int, help="pictures per row of the grid")
     s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its average")
+    s.add_argument("--compare", metavar="CKPT2", help="draw the same noise through a second "
+                   "checkpoint or snapshot that takes the same noise: its grid beside the first's "
+                   "(.png)")
     s.set_defaults(func=cmd_sample)
 
     x = sub.add_parser("export", help="write a checkpoint's generator for other programs",
@@ -290,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "pictures)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.set_defaults(func=cmd_eval)
+
+    from ganstudio.explore.breed_command import add_parser as add_breed_parser
+
+    add_breed_parser(sub)  # ganstudio breed (explore/breed_command.py)
+    from ganstudio.explore.directions_command import add_parsers as add_direction_parsers
+
+    add_direction_parsers(sub)  # ganstudio directions, teach (explore/directions_command.py)
 
     pr = sub.add_parser("presets", help="list the ready-made experiments")
     pr.set_defaults(func=cmd_presets)
