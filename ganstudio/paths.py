@@ -55,3 +55,8 @@ def _move_into(old: Path, new: Path) -> None:
         old.rmdir()  # only when emptied
     except OSError:
         pass
+
+
+# directions found or taught for a checkpoint, saved beside it (explore/direction_files.py):
+# not a checkpoint, so a run folder's newest checkpoint and the demo list leave them out
+DIRECTIONS_SUFFIX = ".directions.safetensors"

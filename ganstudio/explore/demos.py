@@ -11,7 +11,7 @@ import struct
 from pathlib import Path
 
 from ganstudio import catalog
-from ganstudio.paths import resources_dir
+from ganstudio.paths import DIRECTIONS_SUFFIX, resources_dir
 
 
 def demo_titles() -> dict[str, str]:
@@ -46,7 +46,8 @@ def list_demos() -> list[tuple[str, str]]:
     if not d.is_dir():
         return []
     order = list(demo_titles())
-    files = sorted(d.glob("*.safetensors"),
+    models = [p for p in d.glob("*.safetensors") if not p.name.endswith(DIRECTIONS_SUFFIX)]
+    files = sorted(models,
                    key=lambda p: (order.index(p.stem) if p.stem in order else len(order),
                                   p.stem))
     out = []

@@ -48,6 +48,8 @@ class Exploration:
     steps: int | None = None  # training steps behind the generator, when known
     checkpoint_path: Path | None = None  # the checkpoint it came from, if any
     demo: bool = False  # a bundled demo model
+    taught: list = field(default_factory=list)  # directions saved with it (explore/directions)
+    picked: list | None = None  # the directions of the "chosen" slider mode
 
     # --- set-up -------------------------------------------------------------------------------
     @classmethod
@@ -70,6 +72,9 @@ class Exploration:
         title = ckpt.meta.get("title") or f"{ckpt.path.name}: {ckpt.describe()}"
         ex = cls(G, ckpt.spec, title, real, bounds, config=ckpt.config,
                  steps=ckpt.steps_done, checkpoint_path=ckpt.path, demo=bool(ckpt.info.get("demo")))
+        from ganstudio.explore.direction_files import load_quietly
+
+        ex.taught = load_quietly(ckpt.path, ckpt.spec.latent_dim)  # saved beside it
         ex.prepare()  # loading is off the UI thread already: find the directions here too
         return ex
 
@@ -104,6 +109,9 @@ class Exploration:
             self.prepare()
             return
         self.mode, self.directions, self.explained = old.mode, old.directions, old.explained
+        self.picked = old.picked
+        if self.checkpoint_path == old.checkpoint_path and not self.taught:
+            self.taught = old.taught  # taught on this model, not saved with a file
         self.base, self.values = old.base, np.array(old.values, copy=True)
         self.label, self.psi, self.seed = old.label, old.psi, old.seed
 
@@ -121,6 +129,11 @@ class Exploration:
             d = latent.principal_directions(self.G, n, k=DIRECTION_SLIDERS,
                                             y=self._labels(1024))
             self.directions, self.explained = d.vectors, d.explained
+        elif mode in ("sefa", "chosen"):  # found in the weights, or chosen and taught
+            from ganstudio.explore import directions
+
+            self.directions, self.explained, chosen = directions.slider_directions(self, mode)
+            self.picked = chosen if mode == "chosen" else self.picked
         else:
             self.directions = latent.random_directions(n, min(DIRECTION_SLIDERS, n),
                                                        seed=self.seed)
@@ -187,6 +200,10 @@ class Exploration:
         """(name, tooltip) for each slider."""
         out = []
         for i in range(len(self.values)):
+            if self.mode in ("sefa", "chosen"):
+                from ganstudio.explore import directions
+
+                return directions.slider_names(self)
             if self.mode == "dimensions":
                 out.append((f"Noise {i + 1}", f"The generator's noise number {i + 1}"))
             elif self.mode == "principal":

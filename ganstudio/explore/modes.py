@@ -10,4 +10,6 @@ MODES = {
     "dimensions": "Noise numbers",
     "principal": "Main directions",
     "random": "Random directions",
+    "sefa": "Directions in the weights (SeFa)",  # explore/directions.py
+    "chosen": "Directions you chose or taught",  # explore/directions.py
 }

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ganstudio.paths import DIRECTIONS_SUFFIX
+
 PREFIX = "autosave-"
 SUFFIX = ".safetensors"
 MARKER = "run.json"
@@ -94,7 +96,8 @@ def newest_checkpoint(folder: str | os.PathLike) -> Path | None:
     """The newest complete checkpoint in a run folder: its autosaves and checkpoint.safetensors
     (temporary files of an interrupted save are never taken)."""
     folder = Path(folder)
-    found = [p for p in folder.glob(f"*{SUFFIX}") if not p.name.startswith(".")]
+    found = [p for p in folder.glob(f"*{SUFFIX}")
+             if not p.name.startswith(".") and not p.name.endswith(DIRECTIONS_SUFFIX)]
     return max(found, key=lambda p: p.stat().st_mtime_ns, default=None)
 
 
