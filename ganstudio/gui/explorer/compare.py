@@ -1,9 +1,12 @@
-"""One noise through two generators, side by side in the explorer: "Compare with..." opens a second
-checkpoint or snapshot of a model of the same shape, and a second picture beside the explorer's
-shows the same point (noise, label, truncation) through it, moving with the sliders.
+"""One noise through two generators, side by side in the explorer: "Compare with..." lists the
+snapshots of the run the model shown comes from (by step) and opens any checkpoint that takes
+the same noise (the file dialog starts in the run's snapshots/); a second picture beside the
+explorer's shows the same point (noise, label, truncation) through it, moving with the sliders,
+named by its model and step (explore/two_models.py, also ``ganstudio sample --compare``).
 
-The second generator is loaded as a background job; its pictures are rendered on the explorer's
-``render`` thread, as a kind of their own (the newest position wins, like the main picture).
+The second generator is loaded as a background job, and the run's snapshots are listed as one;
+its pictures are rendered on the explorer's ``render`` thread, as a kind of their own (the
+newest position wins, like the main picture).
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ganstudio.gui.explorer.move_tab import button
 from ganstudio.gui.explorer.view import REDRAWS
@@ -41,9 +44,14 @@ class SideBySide(QObject):
         bl.addWidget(self.image, 1)
         bl.addWidget(self.caption)
         self.box.setVisible(False)
+        self.snapshots: list = []  # (step, path) of the run's snapshots, listed in the background
         self.open_button = button("Compare with...", "explorerCompare",
-                                  "Show the same noise through a second checkpoint or snapshot "
-                                  "of this model, side by side", lambda: self.choose())
+                                  "Show the same noise through a snapshot of this run or "
+                                  "another checkpoint, side by side", lambda: None)
+        self.menu = QMenu(self.open_button)
+        self.menu.setObjectName("explorerCompareMenu")
+        self.menu.aboutToShow.connect(self._fill_menu)
+        self.open_button.setMenu(self.menu)
         self.close_button = QToolButton()
         self.close_button.setObjectName("explorerCompareClose")
         self.close_button.setText("×")
@@ -74,9 +82,58 @@ class SideBySide(QObject):
                 break
 
     # --- the second generator ---------------------------------------------------------------
+    def _run_folders(self) -> list[Path]:
+        """The run folders whose snapshots to offer: the model shown's, the live run's."""
+        from ganstudio.explore.two_models import run_folder_of
+
+        out = []
+        ex = self.explorer.ex
+        if ex is not None and ex.checkpoint_path is not None:
+            out.append(run_folder_of(ex.checkpoint_path))
+        live = self.start_dir()
+        if live and Path(live).name == "snapshots":
+            out.append(Path(live).parent)
+        return out
+
+    def list_snapshots(self) -> None:
+        """List the run's snapshots in the background, for the menu."""
+        folders = self._run_folders()
+
+        def listing(_progress):
+            from ganstudio.training.snapshots import listed
+
+            found = {}
+            for folder in folders:
+                found.update({path: step for step, path in listed(folder)})
+            return sorted((step, path) for path, step in found.items())
+
+        self.jobs.submit("compare-snapshots", listing,
+                         done=lambda found: setattr(self, "snapshots", found))
+
+    def _fill_menu(self) -> None:
+        self.menu.clear()
+        for step, path in self.snapshots:
+            a = self.menu.addAction(f"Snapshot at step {step:,}")
+            a.setToolTip(str(path))
+            a.triggered.connect(lambda _=False, p=path: self.open(p))
+        if not self.snapshots:
+            none = self.menu.addAction("No snapshots of this run")
+            none.setEnabled(False)
+        self.menu.addSeparator()
+        self.menu.addAction("A checkpoint or snapshot file...").triggered.connect(
+            lambda _=False: self.choose())
+        self.list_snapshots()  # fresher for next time: a live run keeps adding them
+
+    def start_folder(self) -> str:
+        """Where the file dialog opens: the run's snapshots when it has them."""
+        for folder in self._run_folders():
+            if (folder / "snapshots").is_dir():
+                return str(folder / "snapshots")
+        return str(self.start_dir() or "")
+
     def choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.explorer, "Compare with a checkpoint",
-                                              str(self.start_dir() or ""),
+                                              self.start_folder(),
                                               "Checkpoints (*.safetensors)")
         if path:
             self.open(path)
@@ -95,17 +152,17 @@ class SideBySide(QObject):
                          failed=lambda m: self.explorer.status.setText(f"Cannot compare: {m}"))
 
     def _loaded(self, result) -> None:
+        from ganstudio.explore.two_models import describe, why_not
+
         G, ckpt = result
         ex = self.explorer.ex
-        if ex is not None and ex.spec != ckpt.spec:
-            self.explorer.status.setText(
-                f"Cannot compare: {ckpt.path.name} holds a {ckpt.spec.describe()}, but the "
-                f"explorer shows a {ex.spec.describe()} (the noise would not mean the same)")
+        reason = None if ex is None else why_not(ex.spec, ckpt.spec)
+        if reason:
+            self.explorer.status.setText(f"Cannot compare with {ckpt.path.name}: {reason}, so "
+                                         "the same noise cannot go through both.")
             return
         self.G, self.spec = G, ckpt.spec
-        step = f"step {ckpt.steps_done:,}"
-        self.title = f"{ckpt.path.name}, {step}" if ckpt.path.parent.name != "snapshots" \
-            else f"snapshot at {step}"
+        self.title = describe(ckpt)
         self.caption.setText(f"The same noise through {self.title}")
         self.box.setVisible(True)
         self.close_button.setVisible(True)
@@ -119,11 +176,16 @@ class SideBySide(QObject):
 
     # --- following the explorer ---------------------------------------------------------------
     def _changed(self, changes: set) -> None:
+        if "exploration" in changes:
+            self.list_snapshots()  # the menu's, for the model now shown
         if self.G is None:
             return
-        if "exploration" in changes and self.explorer.ex.spec != self.spec:
-            self.close()  # another kind of model: the noise means something else
-            return
+        if "exploration" in changes:
+            from ganstudio.explore.two_models import why_not
+
+            if why_not(self.explorer.ex.spec, self.spec):
+                self.close()  # a model taking other noise: it cannot go through both
+                return
         if changes & REDRAWS["picture"]:
             self._request()
 

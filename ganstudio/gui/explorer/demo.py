@@ -1,8 +1,8 @@
 """Demo mode: for showing a GAN to people who have never seen one.
 
 Full screen, large type, one plain sentence about what is on screen, and the generator wandering
-through its noise by itself. Keyboard only, no dialogs: Space pauses, the arrows change speed and
-label, Esc leaves.
+through its noise by itself. No dialogs: Space pauses, the arrows change speed and label, Esc
+leaves; big buttons let a visitor pick two parents and make a child (demo_breed.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ganstudio.gui.explorer.demo_breed import DemoBreeding
 from ganstudio.gui.widgets import ImageView
 
 HINTS = "Space: pause or play  ·  \u2190 \u2192: slower or faster  ·  \u2191 \u2193: {labels}  ·  Esc: leave"
@@ -70,13 +71,11 @@ class DemoWindow(QWidget):
         self._latest = None
         explorer.renderer.rendered.connect(self._mirror)
         self.player.listen(self._changed)
+        self.breeding = DemoBreeding(self)  # big buttons: pick two parents, make a child
 
     def start(self) -> None:
-        spec = self.player.ex.spec
-        self.caption.setText(explanation(spec))
-        labels = "another label" if spec.conditional else "a new wander"
-        self.hints.setText(HINTS.format(labels=labels))
-        self._show_title()
+        self.breeding.leave(play=False)
+        self.show_words()
         self.image.set_array(self._latest)  # until the wander's first frame comes
         # the screen the explorer is on; setting its geometry also covers desktops with no
         # window manager to honour showFullScreen
@@ -85,6 +84,14 @@ class DemoWindow(QWidget):
         self.activateWindow()
         self.setFocus()
         self.player.play(walk=True)
+
+    def show_words(self) -> None:
+        """The title, caption and keys of the wandering picture."""
+        spec = self.player.ex.spec
+        self.caption.setText(explanation(spec))
+        labels = "another label" if spec.conditional else "a new wander"
+        self.hints.setText(HINTS.format(labels=labels))
+        self._show_title()
 
     def _show_title(self) -> None:
         ex = self.player.ex
@@ -97,7 +104,7 @@ class DemoWindow(QWidget):
         self.title.setText(text)
 
     def _changed(self, changes: set[str]) -> None:
-        if self.isVisible() and changes & {"label", "exploration"}:
+        if self.isVisible() and changes & {"label", "exploration"} and not self.breeding.active:
             self._show_title()
 
     def _mirror(self, result) -> None:
@@ -110,6 +117,10 @@ class DemoWindow(QWidget):
     def keyPressEvent(self, event) -> None:
         key = event.key()
         player = self.player
+        if self.breeding.active and key != Qt.Key.Key_F11:
+            if key == Qt.Key.Key_Escape:
+                self.breeding.leave()  # back to the wandering picture
+            return
         if key in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
             self.leave()
         elif key == Qt.Key.Key_Space:
