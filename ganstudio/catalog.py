@@ -120,6 +120,9 @@ FAMILIES: dict[str, Choice] = {
                "plane; works for small pictures too."),
         Choice("dcgan", "DCGAN (convolutional)", "Convolution layers that build pictures from coarse "
                "to fine (Radford et al. 2016). The standard choice for pictures."),
+        Choice("resnet", "Residual (R3GAN-style)", "Convolution layers in residual blocks with no "
+               "normalisation, after R3GAN (Huang et al. 2024); best with the relativistic "
+               "pairing loss and the R1 and R2 penalties."),
     ]
 }
 

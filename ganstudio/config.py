@@ -57,7 +57,8 @@ class DataConfig:
                             "when it is not in the folder yet (needs a connection).",
                             applies=_read_by_source("download"))
     image_size: int = option(32, "Picture size", "Width and height of the pictures, in pixels. "
-                             "Bigger is slower.", choices={32: "32 x 32", 64: "64 x 64"},
+                             "Bigger is slower.", choices={32: "32 x 32", 64: "64 x 64",
+                                                              128: "128 x 128"},
                              applies=_read_by_source("image_size"))
     channels: int = option(0, "Colours", "Train on colour or grey pictures.",
                            choices={0: "As the data", 1: "Grey", 3: "Colour"},
@@ -79,10 +80,10 @@ class ModelConfig:
     latent_dim: int = option(16, "Noise size", "How many random numbers the generator turns "
                              "into each sample.", minimum=1, maximum=1024)
     g_width: int = option(256, "Generator width", "Neurons per layer (MLP) or channels of the "
-                          "finest layer (DCGAN). Wider learns more but is slower.",
+                          "finest layer (DCGAN, residual). Wider learns more but is slower.",
                           minimum=4, maximum=4096)
     d_width: int = option(256, "Discriminator width", "Neurons per layer (MLP) or channels of "
-                          "the finest layer (DCGAN).", minimum=4, maximum=4096)
+                          "the finest layer (DCGAN, residual).", minimum=4, maximum=4096)
     layers: int = option(4, "Hidden layers", "Hidden layers in each MLP network.",
                          minimum=1, maximum=8, applies=lambda c: c.model.family == "mlp")
     conditional: bool = option(False, "Use labels", "Tell both networks the label (digit, kind "
@@ -127,6 +128,19 @@ LossConfig = dataclasses.make_dataclass("LossConfig", [
     ("diffaugment", list, option([], "DiffAugment", "Randomly alter every picture the "
                                  "discriminator sees, so it cannot memorise (Zhao et al. 2020).",
                                  choices=catalog.AUGMENTATIONS, applies=_is_image)),
+    ("augment", str, option("fixed", "Augment", "Alter every picture the discriminator sees "
+                            "(the DiffAugment kinds chosen), or only a share of them that grows "
+                            "when the discriminator starts to memorise the pictures and shrinks "
+                            "when it does not (adaptive, ADA: Karras et al. 2020; good for a few "
+                            "hundred pictures; with no kind chosen it uses all three).",
+                            choices={"fixed": "Every picture", "adaptive": "Adaptive (ADA)"},
+                            applies=_is_image)),
+    ("ada_target", float, option(0.6, "Adaptive target", "How sure of itself the discriminator "
+                                 "may be before more pictures are altered: the share of "
+                                 "real-generated pairs it may rank right, as 2 x share - 1 "
+                                 "(0.6 = 80%).", exclusive_minimum=0.0, exclusive_maximum=1.0,
+                                 step=0.05, advanced=True,
+                                 applies=lambda c: c.loss.augment == "adaptive")),
 ], namespace={"__module__": __name__, "__doc__": "The [loss] section: the game and its "
                                                   "stabilisers."})
 
@@ -216,6 +230,11 @@ class TrainingConfig:
                                 "to look back at earlier steps and branch from them (0 = "
                                 "none).", minimum=0.0, maximum=100_000.0, step=10.0,
                                 advanced=True)
+    adapt_to_data: bool = option(False, "Adapt to the pictures", "When the run starts, choose "
+                                 "the networks' width, the steps, the batch, the augmentation "
+                                 "and the penalty from how many pictures there are and their "
+                                 "size (what the 'My pictures' preset does); the run's saved "
+                                 "settings say what was chosen.", applies=_is_image)
     tensorboard: bool = option(False, "TensorBoard logs", "Also write the losses, quality "
                                "numbers and sample pictures as TensorBoard files in the run's "
                                "folder, to compare runs in TensorBoard. Written on this "
@@ -373,6 +392,9 @@ class ExperimentConfig:
         if self.model.family == "dcgan" and src.kind != "image":
             out.append(("model.family", f"DCGAN makes pictures, but '{src.title}' is points in "
                         "the plane: choose MLP."))
+        if self.model.family == "resnet" and src.kind != "image":
+            out.append(("model.family", "The residual networks make pictures, but "
+                        f"'{src.title}' is points in the plane: choose MLP."))
         if self.model.conditional and src.num_classes == 0:
             out.append(("model.conditional", f"'{src.title}' has no labels to use."))
         if src.needs_root and not self.data.root.strip():
@@ -381,6 +403,8 @@ class ExperimentConfig:
             out.append(("data.points", "Place at least one point."))
         if self.loss.diffaugment and src.kind != "image":
             out.append(("loss.diffaugment", "DiffAugment works on pictures only."))
+        if self.loss.augment == "adaptive" and src.kind != "image":
+            out.append(("loss.augment", "Adaptive augmentation works on pictures only."))
         if self.loss.label_smoothing > 0 and not objectives.LOSSES[self.loss.name].probability:
             names = [c.title for c in objectives.LOSSES.values() if c.probability]
             out.append(("loss.label_smoothing", "Label smoothing needs a loss that scores real "

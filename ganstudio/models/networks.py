@@ -1,4 +1,5 @@
-"""The generator and discriminator networks: MLP and DCGAN, optionally conditional on a label.
+"""The generator and discriminator networks: MLP and DCGAN (the residual family is in resnet.py),
+optionally conditional on a label.
 
 Conditioning: the generator gets the label as a one-hot vector beside its noise (Mirza & Osindero
 2014); the discriminator uses a projection (Miyato & Koyama 2018): its score gains the dot product
@@ -10,16 +11,12 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import spectral_norm as _sn
 
+from ganstudio.models.base import Discriminator, Generator, _maybe_sn
+from ganstudio.models.resnet import ResNetDiscriminator, ResNetGenerator
 from ganstudio.models.spec import ModelSpec
-
-
-def _maybe_sn(module: nn.Module, on: bool) -> nn.Module:
-    return _sn(module) if on else module
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -35,42 +32,6 @@ def dcgan_init(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
-
-
-class Generator(nn.Module):
-    """z (N, latent_dim) [+ labels (N,)] -> samples (N, *spec.sample_shape)."""
-
-    def __init__(self, spec: ModelSpec):
-        super().__init__()
-        self.spec = spec
-        self.latent_dim = spec.latent_dim
-        self.num_classes = spec.num_classes
-
-    def _input(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        if self.num_classes:
-            if y is None:
-                raise ValueError("this generator needs a label for every sample")
-            z = torch.cat([z, F.one_hot(y, self.num_classes).to(z.dtype)], 1)
-        return z
-
-
-class Discriminator(nn.Module):
-    """samples [+ labels] -> one score (logit) per sample, shape (N,)."""
-
-    def __init__(self, spec: ModelSpec, feature_dim: int):
-        super().__init__()
-        self.spec = spec
-        self.num_classes = spec.num_classes
-        self.embed = (_maybe_sn(nn.Embedding(spec.num_classes, feature_dim), spec.spectral_norm)
-                      if spec.num_classes else None)
-
-    def _project(self, score: torch.Tensor, h: torch.Tensor,
-                 y: torch.Tensor | None) -> torch.Tensor:
-        if self.embed is None:
-            return score
-        if y is None:
-            raise ValueError("this discriminator needs a label for every sample")
-        return score + (self.embed(y) * h).sum(1)
 
 
 class MLPGenerator(Generator):
@@ -175,6 +136,10 @@ def build_models(spec: ModelSpec) -> tuple[Generator, Discriminator]:
         if spec.kind != "image":
             raise ValueError("DCGAN makes pictures; use the MLP for points in the plane")
         return DCGANGenerator(spec), DCGANDiscriminator(spec)
+    if spec.family == "resnet":
+        if spec.kind != "image":
+            raise ValueError("the residual networks make pictures; use the MLP for points")
+        return ResNetGenerator(spec), ResNetDiscriminator(spec)
     raise ValueError(f"unknown model family '{spec.family}'")
 
 

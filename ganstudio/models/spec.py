@@ -6,14 +6,30 @@ same networks later, without reading the data again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from ganstudio import objectives
 
 
+def sizes(image_size: int) -> list[int]:
+    """The sizes the residual networks work at, 4 x 4 up to the picture's: [4, 8, ..., size]."""
+    n = int(round(math.log2(max(image_size, 1)))) - 2
+    if n < 1 or 4 * 2 ** n != image_size:
+        raise ValueError(f"the residual networks need a power-of-two picture size >= 8, "
+                         f"got {image_size}")
+    return [4 * 2 ** i for i in range(n + 1)]
+
+
+def channels_at(size: int, image_size: int, width: int) -> int:
+    """The residual networks' channels at a size: ``width`` at half the picture's size, doubling
+    at each halving (DCGAN's layout), ``width // 2`` at the picture's own size."""
+    return max(8, width * image_size // (2 * size))
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    family: str  # "mlp" or "dcgan"
+    family: str  # "mlp", "dcgan" or "resnet"
     kind: str  # "2d" or "image"
     latent_dim: int
     g_width: int
@@ -67,6 +83,14 @@ class ModelSpec:
             hidden = [str(self.g_width)] * self.layers
             g = [f"noise {self.latent_dim}{labels}"] + hidden + [out]
             d = [out] + [str(self.d_width)] * self.layers + [f"score{labels and ' (with label)'}"]
+            return arrow.join(g), arrow.join(d)
+        if self.family == "resnet":
+            size_list = sizes(self.image_size)
+            g = [f"noise {self.latent_dim}{labels}"] + [
+                f"{r}\u00d7{r}\u00d7{channels_at(r, self.image_size, self.g_width)}"
+                for r in size_list] + [out]
+            d = [out] + [f"{r}\u00d7{r}\u00d7{channels_at(r, self.image_size, self.d_width)}"
+                         for r in size_list[::-1]] + [f"score{labels and ' (with label)'}"]
             return arrow.join(g), arrow.join(d)
         levels = max(1, self.image_size.bit_length() - 3)  # 32 -> 3, 64 -> 4
         size = 4

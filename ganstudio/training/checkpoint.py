@@ -99,6 +99,8 @@ def save_checkpoint(trainer, path: str | os.PathLike, *, generator_only: bool = 
         _put_history(tensors, state["history"])
         _put_quality(tensors, info, state["quality"], state["alarms"])
         info["changes"] = state["changes"]
+        if state.get("augment"):
+            info["augment"] = state["augment"]  # adaptive augmentation's p
         meta = _metadata(trainer, info)  # under the lock: the config of the same moment
     return atomic_write_bytes(path, st_save(tensors, metadata=meta))
 
@@ -219,7 +221,8 @@ def trainer_state(ckpt: Checkpoint) -> dict:
                      history={k: v.numpy() for k, v in ckpt.section("history").items()},
                      quality={k: v.numpy() for k, v in ckpt.section("quality").items()},
                      alarms=list(info.get("alarms") or []),
-                     changes=list(info.get("changes") or []))
+                     changes=list(info.get("changes") or []),
+                     augment=info.get("augment"))
     except KeyError as e:
         raise CheckpointError(f"{ckpt.path.name}: part of the run is missing ({e}): damaged "
                               "file?") from None

@@ -22,8 +22,9 @@ from typing import Callable
 
 import torch
 
-from ganstudio import catalog, objectives
+from ganstudio import catalog, folder_recipe, objectives
 from ganstudio.training import augment, distributed, precision, schedule
+from ganstudio.training.ada import AdaptiveAugment
 from ganstudio.changes import Change
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
@@ -60,6 +61,12 @@ class Trainer:
         if self.world is not None:
             self.source = self.source.for_rank(self.world.rank, self.world.size,
                                                distributed.rank_seed(t.seed, self.world))
+        # the 'My pictures' preset: settings fitted to the pictures' number and size
+        self.fitted = []
+        if t.adapt_to_data and self.source.kind == "image":
+            self.fitted = folder_recipe.fit(self.config, self.source.count or self.config.data.size,
+                                            self.source.image_size, self.source.num_classes > 0)
+            self.config.raise_problems()
         self.spec: ModelSpec = make_spec(self.config, self.source)
         # what the maths computes in (training/precision.py): bf16 where the chip does it
         # natively, channels_last for convolutions, TF32 on graphics cards; "fp32" = exact
@@ -104,6 +111,8 @@ class Trainer:
         self.alarms: list = []  # every health Alarm raised in this run
         # every setting changed while the run trained (training/steering.py), oldest first
         self.changes: list = []
+        # adaptive augmentation (training/ada.py): its probability follows D's overfitting
+        self.ada = AdaptiveAugment.for_config(self.config)
         self._live_quality = None
         # held during a step, so another thread can copy the weights between steps
         self.lock = threading.RLock()
@@ -161,6 +170,8 @@ class Trainer:
         if sigma > 0:
             x = x + sigma * torch.randn(x.shape, generator=self.rng, device=x.device,
                                         dtype=x.dtype)
+        if self.ada is not None:
+            return self.ada.apply(x, self.rng)
         if lc.diffaugment and x.ndim == 4:
             x = augment.diff_augment(x, lc.diffaugment, self.rng)
         return x
@@ -224,6 +235,8 @@ class Trainer:
                 fake_in = fake_in.detach().requires_grad_(True)
             s_real = self._d_train(real_in, y_real).float()
             s_fake = self._d_train(fake_in, y_fake).float()
+            if self.ada is not None:
+                self.ada.observe(s_real.detach(), s_fake.detach())
             loss = objectives.d_loss(lc.name, s_real, s_fake, lc.label_smoothing)
             penalty = None  # the sum of the unweighted penalties, for the record
             if penalties:
@@ -431,6 +444,7 @@ class Trainer:
                 "quality": quality_arrays(self.quality_history),
                 "alarms": [a.to_json() for a in self.alarms],
                 "changes": [c.to_json() for c in self.changes],
+                "augment": self.ada.state() if self.ada is not None else None,
             }
 
     def load_state_dict(self, state: dict) -> None:
@@ -472,6 +486,8 @@ class Trainer:
                            if a.get("step", 0) <= self.steps_done]
             self.changes = [Change.from_json(c) for c in state.get("changes") or []
                             if c.get("step", 0) <= self.steps_done]
+            if self.ada is not None:
+                self.ada.load(state.get("augment"))
             if self.world is not None and not self.world.main:
                 self._own_streams()
 

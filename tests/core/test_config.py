@@ -36,6 +36,8 @@ NON_DEFAULTS = {
     "loss.label_smoothing": 0.1,
     "loss.instance_noise": 0.3,
     "loss.diffaugment": ["color", "cutout"],
+    "loss.augment": "adaptive",
+    "loss.ada_target": 0.7,
     "optimizer.name": "rmsprop",
     "optimizer.lr_g": 1e-5,
     "optimizer.lr_d": 3.5e-4,
@@ -60,6 +62,7 @@ NON_DEFAULTS = {
     "training.quality_every": 100,
     "training.stop_when_flat": True,
     "training.tensorboard": True,
+    "training.adapt_to_data": True,
 }
 # the fields a stabiliser entry of ganstudio.objectives declares and that are not listed above:
 # half the default, or a quarter where the default is 0 (off)

@@ -74,7 +74,7 @@ def test_dcgan_for_points_is_refused():
 
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="unknown model family"):
-        build_models(spec("resnet"))
+        build_models(spec("transformer"))
 
 
 @pytest.mark.parametrize("size", [4, 16 + 8, 48, 100])
