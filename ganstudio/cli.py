@@ -311,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ganstudio.explore.directions_command import add_parsers as add_direction_parsers
 
     add_direction_parsers(sub)  # ganstudio directions, teach (explore/directions_command.py)
+    from ganstudio.explore.project_command import add_parser as add_project_parser
+
+    add_project_parser(sub)  # ganstudio project (explore/project_command.py)
 
     pr = sub.add_parser("presets", help="list the ready-made experiments")
     pr.set_defaults(func=cmd_presets)
