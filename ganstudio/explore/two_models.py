@@ -22,11 +22,19 @@ from ganstudio.training import snapshots
 
 def describe(ckpt) -> str:
     """Which model and step a checkpoint is, in plain words."""
-    path = Path(ckpt.path)
+    return describe_path(ckpt.path, ckpt.steps_done)
+
+
+def describe_path(path, steps: int | None) -> str:
+    """The same for a checkpoint's path and steps (None: not known); no path: the run being
+    trained."""
+    if path is None:
+        return "the current run" + ("" if steps is None else f" at step {steps:,}")
+    path = Path(path)
     step = snapshots.snapshot_step(path)
     if step is not None:
         return f"snapshot at step {step:,} of the run {path.parent.parent.name}"
-    return f"{path.name}, step {ckpt.steps_done:,}"
+    return path.name + ("" if steps is None else f", step {steps:,}")
 
 
 def run_folder_of(path) -> Path:

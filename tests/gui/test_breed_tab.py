@@ -169,6 +169,7 @@ def test_compare_menu_lists_the_runs_snapshots_by_step(window, qtbot, tmp_path):
     side.menu.actions()[0].trigger()
     wait_for(qtbot, lambda: side.version > 0 and ex.renderer.idle)
     assert side.caption.text() == "The same noise through snapshot at step 2 of the run run"
+    assert side.caption_a.text() == "This model: checkpoint.safetensors, step 22"
     early = pixels(side.image)
     assert not np.array_equal(early, pixels(ex.image))
     ex.move_tab.sliders[0].setValue(ex.move_tab.sliders[0].value() + 40)  # both move

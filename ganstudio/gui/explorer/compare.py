@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -34,15 +34,21 @@ class SideBySide(QObject):
         self.version = 0  # pictures shown, for tests and tools
         self.image = ImageView(placeholder="")
         self.image.setObjectName("explorerCompareImage")
-        self.caption = QLabel()
-        self.caption.setObjectName("explorerCompareCaption")
-        self.caption.setProperty("role", "hint")
-        self.caption.setWordWrap(True)
+        # each picture named above it, in captions of the same height: pictures of one size
+        self.caption, self.caption_a = QLabel(), QLabel()
+        for label, name in ((self.caption, "explorerCompareCaption"),
+                            (self.caption_a, "explorerCompareCaptionA")):
+            label.setObjectName(name)
+            label.setProperty("role", "hint")
+            label.setWordWrap(True)
+            label.setMinimumHeight(2 * label.fontMetrics().lineSpacing())
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+        self.caption_a.setVisible(False)
         self.box = QWidget()
         bl = QVBoxLayout(self.box)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.image, 1)
         bl.addWidget(self.caption)
+        bl.addWidget(self.image, 1)
         self.box.setVisible(False)
         self.snapshots: list = []  # (step, path) of the run's snapshots, listed in the background
         self.open_button = button("Compare with...", "explorerCompare",
@@ -67,9 +73,11 @@ class SideBySide(QObject):
         ex = self.explorer
         column = ex.image.parentWidget().layout()
         at = column.indexOf(ex.image)
-        row = QHBoxLayout()
+        row, left = QHBoxLayout(), QVBoxLayout()
         column.takeAt(at)
-        row.addWidget(ex.image, 1)
+        left.addWidget(self.caption_a)
+        left.addWidget(ex.image, 1)
+        row.addLayout(left, 1)
         row.addWidget(self.box, 1)
         column.insertLayout(at, row, 1)
         sources = ex.open_button.parentWidget().layout()
@@ -164,6 +172,8 @@ class SideBySide(QObject):
         self.G, self.spec = G, ckpt.spec
         self.title = describe(ckpt)
         self.caption.setText(f"The same noise through {self.title}")
+        self._name_mine()
+        self.caption_a.setVisible(True)
         self.box.setVisible(True)
         self.close_button.setVisible(True)
         self._request()
@@ -171,6 +181,7 @@ class SideBySide(QObject):
     def close(self) -> None:
         self.G = self.spec = None
         self.box.setVisible(False)
+        self.caption_a.setVisible(False)
         self.close_button.setVisible(False)
         self.explorer.renderer.cancel("compare")
 
@@ -186,8 +197,16 @@ class SideBySide(QObject):
             if why_not(self.explorer.ex.spec, self.spec):
                 self.close()  # a model taking other noise: it cannot go through both
                 return
+        if "exploration" in changes:
+            self._name_mine()
         if changes & REDRAWS["picture"]:
             self._request()
+
+    def _name_mine(self) -> None:
+        from ganstudio.explore.two_models import describe_path
+
+        ex = self.explorer.ex
+        self.caption_a.setText(f"This model: {describe_path(ex.checkpoint_path, ex.steps)}")
 
     def _request(self) -> None:
         if self.G is None or self.explorer.ex is None:
