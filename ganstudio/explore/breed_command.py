@@ -2,7 +2,9 @@
 
 Parents are sample seeds (the explorer's samples: seed S is ``Exploration.z_for_seed(S)``) or
 ``.npy`` noise files written by other commands (``ganstudio project --save-noise``, the
-explorer's Save tab): one vector of the model's noise size, shape (dim,) or (1, dim). The
+explorer's Save tab): one vector of the model's noise size, shape (dim,) or (1, dim). For
+models with labels a parent may name its label after a colon (``found.npy:6``,
+``17:Shirt``); the others take ``--label``. The
 picture shows the parents in the first row and the children under them; ``--save-noise``
 writes each child's noise as ``child-N.npy`` (to breed again), ``--family`` the family tree as
 JSON. Bad input is one line and exit code 2 (a ``UserError``).
@@ -25,8 +27,9 @@ def add_parser(sub) -> None:
                        "noise plus a random mutation, and draw them under their parents.")
     b.add_argument("checkpoint", metavar="CKPT")
     b.add_argument("--parents", nargs="+", required=True, metavar="SEED_OR_NPY",
-                   help="sample seeds (as in the explorer) or .npy noise files, e.g. "
-                   "--parents 3 17 found.npy")
+                   help="sample seeds (as in the explorer) or .npy noise files, each with "
+                   "its label after a colon for models with labels, e.g. "
+                   "--parents 3 17 found.npy:Shirt")
     b.add_argument("--children", type=int, default=8, metavar="N",
                    help="how many children (default 8)")
     b.add_argument("--mutation", type=float, default=0.2, metavar="M",
@@ -66,8 +69,23 @@ def read_noise(path, latent_dim: int):
     return z
 
 
+def split_label(text: str, spec, default: int | None) -> tuple[str, int | None]:
+    """A --parents item and its label: after a last colon, a number or a label's name
+    (models with labels); else ``default``."""
+    head, sep, tail = text.rpartition(":")
+    names = [n.lower() for n in (spec.label_names or ())]
+    if not sep or not (tail.isdigit() or tail.lower() in names):
+        return text, default
+    if not spec.conditional:
+        raise UserError(f"'{text}': this checkpoint's model does not use labels")
+    label = int(tail) if tail.isdigit() else names.index(tail.lower())
+    if not 0 <= label < spec.num_classes:
+        raise UserError(f"'{text}': the label must be between 0 and {spec.num_classes - 1}")
+    return head, label
+
+
 def parent_noise(text: str, ex) -> tuple:
-    """(noise, seed or None, words) for one --parents item."""
+    """(noise, seed or None, words) for one --parents item (without its label)."""
     if re.fullmatch(r"\d+", text.strip()):
         seed = int(text)
         return ex.z_for_seed(seed).numpy(), seed, f"seed {seed}"
@@ -133,9 +151,13 @@ def cmd_breed(args: argparse.Namespace) -> int:
     family = Family(spec.latent_dim, spec.num_classes if spec.conditional else 0,
                     str(ckpt.path.resolve()))
     parents, words = [], []
-    for text in args.parents:
+    for item in args.parents:
+        text, label = split_label(item, spec, args.label)
         z, seed, said = parent_noise(text, ex)
-        parents.append(family.add_root(z, args.label, seed, said))
+        parents.append(family.add_root(z, label, seed, said))
+        label = parents[-1].label  # the default's, for a model with labels
+        if label is not None and spec.label_names:
+            said += f", {spec.label_names[label]}"
         words.append(said)
     kids = family.children(parents, args.children, args.mutation, args.seed, args.crossover)
     picture = family_picture(pictures_of(ex, parents), words, pictures_of(ex, kids))

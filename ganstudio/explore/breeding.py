@@ -286,22 +286,35 @@ def pictures_of(ex, members: list[Individual]) -> list[np.ndarray]:
 
 def captioned_row(pictures: list[np.ndarray], captions: list[str], size: int = 96,
                   gap: int = 6) -> np.ndarray:
-    """Pictures side by side, each scaled to ``size`` with a caption under it (Pillow)."""
+    """Pictures side by side, each scaled to ``size`` with a caption under it (Pillow); a
+    caption too wide for its picture is broken after a comma."""
     from PIL import Image, ImageDraw, ImageFont
 
     from ganstudio.export import fit_picture
 
     font = ImageFont.load_default()
-    text_h = 16
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+
+    def lines(words: str) -> list[str]:
+        if measure.textlength(words, font=font) <= size or ", " not in words:
+            return [words]
+        head, _, tail = words.partition(", ")
+        return [head, tail]
+
+    broken = [lines(c) for c in captions]
+    line_h = 14
+    text_h = 2 + line_h * max((len(b) for b in broken), default=1)
     n = len(pictures)
     strip = Image.new("RGB", (n * size + (n + 1) * gap, size + text_h + 2 * gap), (255, 255, 255))
     draw = ImageDraw.Draw(strip)
-    for i, (pic, words) in enumerate(zip(pictures, captions)):
+    for i, (pic, words) in enumerate(zip(pictures, broken)):
         im = Image.fromarray(fit_picture(pic, size))
         x = gap + i * (size + gap)
         strip.paste(im, (x + (size - im.width) // 2, gap + (size - im.height) // 2))
-        w = draw.textlength(words, font=font)
-        draw.text((x + (size - w) / 2, gap + size + 2), words, fill=(40, 40, 40), font=font)
+        for k, line in enumerate(words):
+            w = draw.textlength(line, font=font)
+            draw.text((x + (size - w) / 2, gap + size + 2 + k * line_h), line,
+                      fill=(40, 40, 40), font=font)
     return np.asarray(strip)
 
 

@@ -193,6 +193,17 @@ def test_breed_writes_parents_and_children_and_their_noise(tmp_path, capsys, fas
                  "4", "7", "--children", "2", "--out", str(again)]) == 0
 
 
+def test_breed_takes_each_parents_label_after_a_colon(tmp_path, fashion):
+    np.save(tmp_path / "found.npy", fashion.z_for_seed(5).numpy())
+    code = main(["breed", str(FASHION), "--parents", "3:Trouser", f"{tmp_path}/found.npy:6",
+                 "9", "--label", "2", "--children", "30", "--out", str(tmp_path / "k.png"),
+                 "--family", str(tmp_path / "f.json")])
+    assert code == 0
+    fam = Family.load(tmp_path / "f.json")
+    assert [fam[i].label for i in range(3)] == [1, 6, 2]
+    assert {m.label for m in fam.members.values() if not m.is_root} == {1, 6, 2}
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--parents", "3", "{tmp}/missing.npy"], "no such noise file"),
     (["--parents", "3", "{tmp}/wrong.npy"], "shape (3, 64); this model takes 64 numbers"),
@@ -201,6 +212,7 @@ def test_breed_writes_parents_and_children_and_their_noise(tmp_path, capsys, fas
     (["--parents", "3"], "two or more parents"),
     (["--parents", "3", "4", "--mutation", "2"], "--mutation must be between 0"),
     (["--parents", "3", "4", "--children", "0"], "--children must be between 1"),
+    (["--parents", "3:12", "4"], "'3:12': the label must be between 0 and 9"),
 ])
 def test_breed_refuses_bad_input_with_one_line_and_exit_2(args, expected, tmp_path, capsys):
     np.save(tmp_path / "wrong.npy", np.zeros((3, DIM), np.float32))
