@@ -408,6 +408,19 @@ class Breeder:
         if most is not None and len(self.chosen) > most:
             self.chosen.pop(0)
 
+    def add_point(self, z, label: int | None = None,
+                  origin: str = "the explorer's point") -> Individual:
+        """A point from elsewhere (the explorer's sliders, a picture found) chosen as a
+        parent: a new root, or the member it already is."""
+        z = self.family._check(z)
+        label = self.family._label(label)
+        same = next((m for m in self.family.members.values()
+                     if m.label == label and np.allclose(m.z, z, atol=1e-4)), None)
+        ind = same or self.family.add_root(z, label, origin=origin)
+        if ("member", ind.id) not in self.chosen:
+            self.chosen.append(("member", ind.id))
+        return ind
+
     def chosen_in(self, what: str) -> list[int]:
         return [i for w, i in self.chosen if w == what]
 

@@ -111,6 +111,25 @@ def test_the_family_tree_walks_back_and_the_lineage_is_saved(breed, qtbot, tmp_p
     assert len(Family.load(tmp_path / "family.json")) == 18
 
 
+def test_the_picture_shown_becomes_a_parent(breed, qtbot):
+    tab, explorer = breed, breed.explorer
+    slider = explorer.move_tab.sliders[0]
+    slider.setValue(slider.value() + 80)  # moved in the Move tab (or found, or taught)
+    wait_for(qtbot, lambda: explorer.renderer.idle)
+    here = explorer.ex.raw_z.numpy().copy()
+    add = tab.findChild(type(tab.make_button), "breedAddShown")
+    click(add, add.rect().center())
+    settle(qtbot, tab)
+    fam = tab.breeder.family
+    assert len(fam) == 1 and np.allclose(fam[0].z, here, atol=1e-5)
+    assert tab.breeder.chosen == [("member", 0)] and tab.tree.chosen == {0}
+    assert same_picture(tab._pictures[0], pixels(explorer.image))
+    click(add, add.rect().center())  # the same point twice is one parent
+    assert len(fam) == 1 and tab.breeder.chosen == [("member", 0)]
+    kids = make_children(qtbot, tab, tab.samples, (3,))
+    assert fam[kids[0]].parents == (0, 1) and fam[1].origin.startswith("sample 4")
+
+
 def test_demo_mode_lets_a_visitor_pick_two_parents_and_make_a_child(window, qtbot):
     window.open_checkpoint(str(FASHION), resume=False)
     explorer = window.explorer

@@ -59,6 +59,9 @@ class BreedTab(QWidget):
         self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing())  # steady layout
         top = QHBoxLayout()
         top.addWidget(heading("Pick parents"), 1)
+        top.addWidget(button("Add the picture shown", "breedAddShown",
+                             "The explorer's picture as it is now (moved by the sliders, or a "
+                             "picture found) becomes a parent", self.add_shown))
         top.addWidget(button("Other samples", "breedOtherSamples",
                              "Show other random samples to pick parents from",
                              self.other_samples))
@@ -228,7 +231,8 @@ class BreedTab(QWidget):
         if b.family is None:
             text = "Open a model to breed its samples."
         elif chosen == 0:
-            text = "Click two or more pictures (samples or children) to choose parents."
+            text = ("Click two or more pictures (samples or children) to choose parents, or "
+                    "add the picture shown.")
         elif chosen == 1:
             text = ("One parent chosen: click another. (Children of one parent differ from it "
                     "by their mutation only.)")
@@ -263,10 +267,11 @@ class BreedTab(QWidget):
 
     def _show_tree_marks(self) -> None:
         b = self.breeder
+        chosen = b.chosen_in("member")
         if b.shown is not None and b.family is not None and b.shown in b.family.members:
-            self.tree.set_shown(b.shown, [m.id for m in b.family.ancestors(b.shown)])
+            self.tree.set_shown(b.shown, [m.id for m in b.family.ancestors(b.shown)], chosen)
         else:
-            self.tree.set_shown(None)
+            self.tree.set_shown(None, (), chosen)
 
     # --- what the user does -------------------------------------------------------------------
     def pick(self, what: str, index: int) -> None:
@@ -302,6 +307,16 @@ class BreedTab(QWidget):
         p.set_values(p.ex.values)
         if label is not None:
             p.set_label(label)
+
+    def add_shown(self) -> None:
+        """The explorer's point (wherever the other tabs moved it) as a parent."""
+        ex, b = self.player.ex, self.breeder
+        if ex is None or b.family is None:
+            return
+        ind = b.add_point(ex.raw_z.numpy(), ex.label if ex.spec.conditional else None)
+        b.shown = ind.id
+        self._show_state()
+        self._draw()
 
     def other_samples(self) -> None:
         if self.player.ex is None or self.breeder.family is None:

@@ -129,7 +129,8 @@ class PictureGrid(QWidget):
 
 class FamilyTreeView(QWidget):
     """The family, one row per generation (roots at the top), small pictures in order of
-    birth. The one shown is outlined, its ancestors marked; ``clicked(id)``."""
+    birth. The ones chosen as parents have a thick outline, the one shown a thin one, its
+    ancestors a faint one; ``clicked(id)``."""
 
     clicked = Signal(int)
     THUMB, GAP, LABEL = 34, 4, 56
@@ -140,6 +141,7 @@ class FamilyTreeView(QWidget):
         self.images: dict = {}  # id -> QImage
         self.shown: int | None = None
         self.ancestors: set[int] = set()
+        self.chosen: set[int] = set()
         self.setMinimumHeight(self.THUMB + 2 * self.GAP)
 
     def set_family(self, rows: list[list[int]], images: dict) -> None:
@@ -149,8 +151,8 @@ class FamilyTreeView(QWidget):
         self.adjustSize()
         self.update()
 
-    def set_shown(self, id: int | None, ancestors=()) -> None:
-        self.shown, self.ancestors = id, set(ancestors)
+    def set_shown(self, id: int | None, ancestors=(), chosen=()) -> None:
+        self.shown, self.ancestors, self.chosen = id, set(ancestors), set(chosen)
         self.update()
 
     def sizeHint(self) -> QSize:
@@ -194,7 +196,9 @@ class FamilyTreeView(QWidget):
             for k, id in enumerate(row):
                 cell = self.cell_rect(gen, k)
                 _draw_picture(p, self.images.get(id), cell, False)
-                if id == self.shown:
+                if id in self.chosen:
                     _outline(p, cell, accent, 3)
+                elif id == self.shown:
+                    _outline(p, cell, pal.color(QPalette.ColorRole.WindowText), 1.5)
                 elif id in self.ancestors:
                     _outline(p, cell, accent, 1)
