@@ -7,7 +7,8 @@ generator is made to collapse at step 600: the health banner), steer (a ring run
 hand: a changed rate, D alone, the timeline), shapes, explorer (the explorer
 and demo mode on the bundled digits demo, with its nearest training pictures, and an
 interpolation on the fashion-mnist one; run packaging/make_demos.py first), follow (a
-two-process torchrun training of ring, followed from File > Follow a run folder). Each trains or loads for real and
+two-process torchrun training of ring, followed from File > Follow a run folder), breed (the
+Breed tab two generations on, and demo mode's breeding, on the fashion-mnist demo). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -185,8 +186,45 @@ def follow(s: Session) -> None:
         shutil.rmtree(out.parent, ignore_errors=True)
 
 
+def breed(s: Session) -> None:
+    """The Breed tab on the fashion-mnist demo two generations on, then demo mode's breeding."""
+    from ganstudio.explore.demos import list_demos
+
+    demos = dict((Path(p).stem, p) for _, p in list_demos())
+    s.w.view_tabs.setCurrentWidget(s.w.explorer)
+    s.w.open_checkpoint(demos["fashion-mnist"], resume=False)
+    ex = s.w.explorer
+    s.wait(30, lambda: ex.ex is not None and "Fashion" in ex.ex.title and ex.renderer.idle)
+    tab = ex.breed_tab
+    ex.tabs.setCurrentWidget(tab)
+    s.wait(20, lambda: len(tab.samples.images) == 8 and ex.renderer.idle)
+    for i in (1, 6):
+        tab.pick("sample", i)
+    tab.make_children()
+    s.wait(20, lambda: ex.renderer.idle and not tab._asked)
+    for i in (2, 5):
+        tab.pick("member", tab.breeder.litter[i])
+    tab.make_children()
+    s.wait(20, lambda: ex.renderer.idle and not tab._asked)
+    tab.show_member(tab.breeder.litter[3])  # a grandchild, its ancestors marked in the tree
+    s.wait(5, lambda: ex.renderer.idle)
+    s.grab("breed")
+    s.w.enter_demo_mode()
+    demo = s.w.demo_window
+    s.wait(2)
+    demo.breeding.start_picking()
+    s.wait(10, lambda: len(demo.breeding.grid.images) == 8 and ex.renderer.idle)
+    for i in (0, 5):
+        demo.breeding.pick(i)
+    demo.breeding.make_child()
+    s.wait(10, lambda: demo.breeding.child_view.image() is not None)
+    s.grab("demo-breed")
+    demo.leave()
+    s.wait(1)
+
+
 SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "steer": steer, "shapes": shapes,
-         "explorer": explorer, "follow": follow}
+         "explorer": explorer, "follow": follow, "breed": breed}
 
 
 def main(names: list[str]) -> int:
