@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBo
                                QTabWidget, QToolButton, QVBoxLayout, QWidget)
 
 from ganstudio.explore.player import Player
+from ganstudio.gui.explorer.breed_tab import BreedTab
 from ganstudio.gui.explorer.export_tab import ExportTab
 from ganstudio.gui.explorer.move_tab import MoveTab, button, set_quietly
 from ganstudio.gui.explorer.nearest_panel import NearestPanel
@@ -131,6 +132,8 @@ class LatentExplorer(QWidget):
         self.tabs.setObjectName("explorerTabs")
         self.tabs.addTab(self.move_tab, "Move")
         self.tabs.addTab(self.paths_tab, "Paths && animation")
+        self.breed_tab = BreedTab(self)  # breeding samples (breed_tab.py)
+        self.tabs.addTab(self.breed_tab, "Breed")
         self.tabs.addTab(self.export_tab, "Save")
         self.tabs.setMinimumWidth(300)
 
