@@ -53,9 +53,10 @@ def beside(checkpoint: str | os.PathLike) -> Path:
     return p.with_name(p.with_suffix("").name + DIRECTIONS_SUFFIX)
 
 
-def _bundled(checkpoint: Path) -> bool:
+def bundled(checkpoint: str | os.PathLike) -> bool:
+    """A model that comes with GAN Studio (resources/): its files are the app's."""
     try:
-        return checkpoint.resolve().is_relative_to(resources_dir().resolve())
+        return Path(checkpoint).resolve().is_relative_to(resources_dir().resolve())
     except OSError:
         return False
 
@@ -79,7 +80,7 @@ def save_path(checkpoint: str | os.PathLike) -> Path:
     """Where this checkpoint's directions are written: beside it when its folder is the user's
     and can be written, else in the app's data folder."""
     p = Path(checkpoint)
-    if not _bundled(p) and _writable(p.parent):
+    if not bundled(p) and _writable(p.parent):
         return beside(p)
     return in_data_folder(p)
 

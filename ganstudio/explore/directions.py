@@ -33,7 +33,8 @@ from ganstudio.explore import latent
 from ganstudio.explore.modes import DIRECTION_SLIDERS, SLIDER_RANGE
 
 KINDS = {"sefa": "found in the weights (SeFa)", "principal": "main direction (PCA)",
-         "taught": "taught by examples"}
+         "taught": "taught by examples", "dimensions": "one of the noise numbers",
+         "random": "a random direction"}
 FOUND_TITLES = {"sefa": "SeFa", "principal": "Main"}  # names: "SeFa 3", "Main 3"
 MIN_TAGS_EACH = 3  # fewer examples on a side than this cannot place a boundary
 MAX_NAME = 60

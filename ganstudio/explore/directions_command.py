@@ -147,7 +147,7 @@ def cmd_directions(args) -> int:
               "--lacks ...)")
     found = directions.found(ex, "sefa", min(args.top, ex.spec.latent_dim)) if args.top else []
     if found:
-        print(f"Found in the generator's first layer (SeFa), largest effect first:")
+        print("Found in the generator's first layer (SeFa), largest effect first:")
         for d in found:
             print(f"  {d.name:<8} {d.share * 100:5.1f}% of the change")
     if args.strip:
@@ -190,9 +190,11 @@ def cmd_teach(args) -> int:
     d = taught.direction
     print(f"{'Replaced' if replaced else 'Taught'} '{d.name}': {d.describe()}.")
     print(f"The boundary puts {taught.separated} of {taught.tags} tags on their side.")
-    if path.parent != Path(ex.checkpoint_path).parent:
-        print(f"The checkpoint's folder is not yours to write in: saved in the app's data "
-              f"folder instead.")
+    if direction_files.bundled(ex.checkpoint_path):
+        print("This demo model comes with GAN Studio: its directions are kept in the app's "
+              "data folder.")
+    elif path.parent != Path(ex.checkpoint_path).parent:
+        print("The checkpoint's folder cannot be written to: saved in the app's data folder.")
     print(path)
     return 0
 
