@@ -109,6 +109,16 @@ def test_the_family_tree_walks_back_and_the_lineage_is_saved(breed, qtbot, tmp_p
     from ganstudio.explore.breeding import Family
 
     assert len(Family.load(tmp_path / "family.json")) == 18
+    tab.other_samples()
+    wait_for(qtbot, lambda: len(tab.samples.images) == 8)
+    make_children(qtbot, tab, tab.samples, (0, 1))  # more family, then the saved one back
+    assert len(tab.breeder.family) == 28
+    tab.open_family(str(tmp_path / "family.json"))
+    wait_for(qtbot, lambda: len(tab.breeder.family) == 18)
+    settle(qtbot, tab)
+    assert "Opened a family of 18" in explorer.status.text()
+    assert [len(r) for r in tree.rows] == [2, 8, 8] and tab.breeder.litter == second
+    assert all(img is not None for img in tab.children.images)
 
 
 def test_the_picture_shown_becomes_a_parent(breed, qtbot):

@@ -376,8 +376,12 @@ class BreedTab(QWidget):
             self._forget_pictures()
             self._show_state()
             self._draw()
+            mine = self.player.ex.checkpoint_path
+            other = "" if not family.checkpoint or mine is None or \
+                Path(family.checkpoint) == Path(mine) else \
+                f" It was bred with {Path(family.checkpoint).name}: shown here through this model."
             self.explorer.status.setText(f"Opened a family of {len(family)} from "
-                                         f"{Path(path).name}.")
+                                         f"{Path(path).name}.{other}")
 
         self.jobs.submit("breed-file", read, done=opened, failed=lambda m:
                          self.explorer.status.setText(f"Cannot open that family: {m}"))
