@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QMessageBo
 
 from ganstudio.explore.player import Player
 from ganstudio.gui.explorer.breed_tab import BreedTab
+from ganstudio.gui.explorer.directions_tab import DirectionsTab, mode_hint
 from ganstudio.gui.explorer.export_tab import ExportTab
 from ganstudio.gui.explorer.move_tab import MoveTab, button, set_quietly
 from ganstudio.gui.explorer.nearest_panel import NearestPanel
@@ -132,6 +133,9 @@ class LatentExplorer(QWidget):
         self.tabs.setObjectName("explorerTabs")
         self.tabs.addTab(self.move_tab, "Move")
         self.tabs.addTab(self.paths_tab, "Paths && animation")
+        self.directions_tab = DirectionsTab(self.player, self.jobs)  # found and taught
+        self.tabs.addTab(self.directions_tab, "Directions")
+        self.directions_tab.sliders_set.connect(lambda: self.status.setText(self._hint()))
         self.breed_tab = BreedTab(self)  # breeding samples (breed_tab.py)
         self.tabs.addTab(self.breed_tab, "Breed")
         self.tabs.addTab(self.export_tab, "Save")
@@ -266,6 +270,8 @@ class LatentExplorer(QWidget):
             self.paths_tab.show_pick(payload)
 
     def _hint(self) -> str:
+        if mode_hint(self.ex.mode):  # SeFa, chosen and taught (directions_tab.py)
+            return mode_hint(self.ex.mode)
         if self.ex.mode == "dimensions":
             return ("Each slider is one of the numbers the generator turns into a sample: move "
                     "them and watch what changes.")
