@@ -19,7 +19,7 @@ SAMPLES, COLS, PADDING = 24, 6, 2
 HAS, LACKS = 1, -1
 COLOURS = {HAS: QColor(40, 200, 70), LACKS: QColor(225, 50, 50)}
 NEXT = {0: HAS, HAS: LACKS, LACKS: 0}  # a click moves a sample on: untagged, has, lacks
-GRID_KIND, TEACH_KIND = "teach-grid", "teach"
+GRID_KIND, TEACH_KIND, WARM_KIND = "teach-grid", "teach", "teach-warm-up"
 NOTHING = "nothing"
 
 
@@ -84,6 +84,7 @@ class TeachPanel(QWidget):
         self.seed = 500  # the samples shown: Exploration.sample_noise(SAMPLES, seed)
         self.grid_z = None  # their noise
         self.tags: list[tuple] = []  # (noise, HAS / LACKS), over every set of samples shown
+        self._warm = False  # scikit-learn asked to load
         hint = QLabel("Click the samples that have what you want a slider for: once = has it "
                       "(green), twice = lacks it (red), again = untagged. Tag at least 3 of "
                       "each, 10 or more in all is better; other samples keep the tags made.")
@@ -199,6 +200,20 @@ class TeachPanel(QWidget):
         if new:
             self.tags.append((z.clone(), new))
         self._show_tags()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load scikit-learn while samples are being tagged: importing it takes seconds
+        (3.3 s on a busy 2-core machine), fitting then takes milliseconds."""
+        if self._warm or self.jobs is None:
+            return
+        self._warm = True
+
+        def load(progress):
+            import sklearn.linear_model  # noqa: F401
+            import sklearn.model_selection  # noqa: F401
+
+        self.jobs.submit(WARM_KIND, load, done=lambda _: None, failed=lambda _: None)
 
     def clear(self) -> None:
         self.tags = []
