@@ -108,18 +108,19 @@ def explorer_for(checkpoint):
     return ex, ckpt
 
 
-def family_picture(parents_pics, parent_words, children_pics, size: int = 96):
+def family_picture(parents_pics, parent_words, children_pics, children_words=None,
+                   size: int = 96):
     """The parents in the first row, the children in rows under them, each captioned."""
     import numpy as np
     from PIL import Image
 
     from ganstudio.explore.breeding import captioned_row
 
+    children_words = children_words or [f"child {i + 1}" for i in range(len(children_pics))]
     rows = [captioned_row(parents_pics, parent_words, size)]
     for start in range(0, len(children_pics), CHILDREN_PER_ROW):
-        chunk = children_pics[start:start + CHILDREN_PER_ROW]
-        rows.append(captioned_row(chunk, [f"child {start + i + 1}" for i in range(len(chunk))],
-                                  size))
+        end = start + CHILDREN_PER_ROW
+        rows.append(captioned_row(children_pics[start:end], children_words[start:end], size))
     width = max(r.shape[1] for r in rows)
     out = Image.new("RGB", (width, sum(r.shape[0] for r in rows)), (255, 255, 255))
     y = 0
@@ -160,7 +161,10 @@ def cmd_breed(args: argparse.Namespace) -> int:
             said += f", {spec.label_names[label]}"
         words.append(said)
     kids = family.children(parents, args.children, args.mutation, args.seed, args.crossover)
-    picture = family_picture(pictures_of(ex, parents), words, pictures_of(ex, kids))
+    names = spec.label_names if spec.conditional else None
+    kid_words = [f"child {i}" + (f", {names[k.label]}" if names else "")
+                 for i, k in enumerate(kids, 1)]
+    picture = family_picture(pictures_of(ex, parents), words, pictures_of(ex, kids), kid_words)
     try:
         save_pil(Image.fromarray(picture), out)
         print(out)
