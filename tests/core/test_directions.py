@@ -266,3 +266,10 @@ def test_strips_show_the_slider_from_minus_3_to_3(checkpoint):
     zs = strip_noise(ex, d.vector, 5)
     assert torch.allclose(zs[:, 0], torch.tensor([-3.0, -1.5, 0.0, 1.5, 3.0]))
     assert torch.allclose(zs[:, 1:], ex.raw_z[1:].expand(5, -1))
+
+
+@pytest.mark.parametrize("command", ["directions", "teach"])
+def test_the_commands_have_help(command, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    assert e.value.code == 0 and f"usage: ganstudio {command}" in capsys.readouterr().out

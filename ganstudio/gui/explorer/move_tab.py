@@ -42,7 +42,10 @@ class MoveTab(QWidget):
         self.mode_choice.setToolTip("Noise numbers: one slider per number the generator gets.\n"
                                     "Main directions: the directions that change the output "
                                     "most (principal components).\nRandom directions: random "
-                                    "mixtures of noise numbers.")
+                                    "mixtures of noise numbers.\nDirections in the weights: "
+                                    "those the generator's first layer responds to most "
+                                    "(SeFa).\nDirections you chose or taught: see the "
+                                    "Directions tab.")
         self.mode_choice.currentIndexChanged.connect(
             lambda i: self.mode_chosen.emit(self.mode_choice.itemData(i)))
         row.addWidget(self.mode_choice, 1)
