@@ -26,12 +26,20 @@ class Preset:
     title: str
     description: str
     path: Path
+    asks_folder: bool = False  # the person chooses the folder (data.root) after loading it
 
     def config(self) -> ExperimentConfig:
         data = _read(self.path)
-        data.pop("preset", None)
+        meta = data.pop("preset", None) or {}
         try:
-            return ExperimentConfig.from_dict(data)
+            cfg = ExperimentConfig.from_dict(data, check_problems=False)
+            # a preset for a folder of one's own pictures (asks_folder) leaves the folder empty
+            # for the person to choose: that one problem is theirs to fix, not the preset's
+            problems = [(f, m) for f, m in cfg.problems()
+                        if not (self.asks_folder and f == "data.root")]
+            if problems:
+                raise ConfigError(f"{problems[0][0]}: {problems[0][1]}", problems[0][0])
+            return cfg
         except ConfigError as e:
             raise ConfigError(f"preset '{self.name}': {e}", e.field) from None
 
@@ -48,7 +56,8 @@ def list_presets() -> list[Preset]:
     for path in sorted(presets_dir().glob("*.toml")):
         meta = _read(path).get("preset", {})
         out.append(Preset(path.stem, meta.get("title", path.stem),
-                          meta.get("description", ""), path))
+                          meta.get("description", ""), path,
+                          bool(meta.get("asks_folder", False))))
     # in the order of the data sets they are made for (the default first: a newcomer's order)
     order = [s.preset for s in catalog.SOURCES.values() if s.preset]
     return sorted(out, key=lambda p: (order.index(p.name) if p.name in order else len(order),

@@ -86,6 +86,18 @@ def _installed(name: str) -> bool:
     return datasets.mnist_5k_path() is not None
 
 
+def folder_stand_in(tmp_path, cfg) -> None:
+    """A folder of one's own pictures: 40 PNGs in 10 subfolders (labels), as a person has."""
+    from PIL import Image
+
+    x, y = _digits_like(STAND_IN_COUNT)
+    for i, (picture, label) in enumerate(zip(x, y)):
+        kind = tmp_path / "mine" / f"kind{label}"
+        kind.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(picture).save(kind / f"{i}.png")
+    cfg.data.root = str(tmp_path / "mine")
+
+
 STAND_INS = {"fashion-mnist": fashion_mnist_stand_in, "mnist-5k": mnist_5k_stand_in}
 
 
@@ -107,6 +119,8 @@ def test_every_preset_trains_a_few_steps(name, tmp_path, monkeypatch):
     real = name in STAND_INS and _installed(name)
     if name in STAND_INS and not real:
         STAND_INS[name](tmp_path, monkeypatch, cfg)
+    if get_preset(name).asks_folder:  # the person chooses the folder
+        folder_stand_in(tmp_path, cfg)
     trainer = _trains_a_step(cfg)
     if real:
         assert trainer.source.count > STAND_IN_COUNT  # the real files, not a stand-in
@@ -125,3 +139,12 @@ def test_a_real_data_preset_trains_on_a_stand_in_of_its_files(name, tmp_path, mo
 def test_an_unknown_preset_names_the_ones_that_exist():
     with pytest.raises(Exception, match="ring"):
         get_preset("rnig")
+
+
+def test_the_my_pictures_preset_loads_without_a_folder_and_asks_for_one():
+    preset = get_preset("my-pictures")
+    assert preset.asks_folder
+    cfg = preset.config()  # loads: the empty folder is the person's to choose
+    assert cfg.data.source == "folder" and cfg.data.root == ""
+    assert [f for f, _ in cfg.problems()] == ["data.root"]
+    assert cfg.training.adapt_to_data

@@ -27,7 +27,8 @@ def test_the_window_opens_with_ring_ready_to_train(window):
     data = window.findChild(QComboBox, "datasetChoice")
     assert data.currentData() == "ring"
     assert {"ring", "grid", "shapes", "digits", "folder"} <= set(combo_ids(data))
-    assert combo_ids(window.findChild(QComboBox, "architectureChoice")) == ["mlp", "dcgan"]
+    assert combo_ids(window.findChild(QComboBox, "architectureChoice")) == ["mlp", "dcgan",
+                                                                            "resnet"]
     losses = combo_ids(window.findChild(QComboBox, "lossChoice"))
     assert losses == list(catalog.LOSSES)  # every loss, in the catalogue's order
     assert losses[:6] == ["minimax", "nonsaturating", "lsgan", "wgan", "wgan-gp", "hinge"]
