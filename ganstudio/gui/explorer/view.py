@@ -18,6 +18,7 @@ from ganstudio.gui.explorer.breed_tab import BreedTab
 from ganstudio.gui.explorer.directions_tab import DirectionsTab, mode_hint
 from ganstudio.gui.explorer.export_tab import ExportTab
 from ganstudio.gui.explorer.move_tab import MoveTab, button, set_quietly
+from ganstudio.gui.explorer.find_panel import FindPanel
 from ganstudio.gui.explorer.nearest_panel import NearestPanel
 from ganstudio.gui.explorer.paths_tab import PathsTab
 from ganstudio.gui.renderer import AsyncRenderer
@@ -116,6 +117,9 @@ class LatentExplorer(QWidget):
         vl.addWidget(self.view_choice)
         vl.addWidget(self.image, 1)
         vl.addWidget(self.strip)
+        self.find = FindPanel(self.player, self.jobs)  # find a picture (find_panel.py)
+        self.find.attach(self, self.image)  # pictures dropped here, clicks on the plane
+        vl.addWidget(self.find)
         self.nearest = NearestPanel(self.jobs)  # is this sample a copy of a training picture?
         self.nearest.setVisible(False)
         vl.addWidget(self.nearest)
