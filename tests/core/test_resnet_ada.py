@@ -171,3 +171,20 @@ def test_adaptive_augmentation_on_points_is_refused_naming_the_field():
     cfg = ExperimentConfig()
     cfg.loss.augment = "adaptive"
     assert "loss.augment" in dict(cfg.problems())
+
+
+def test_a_residual_generator_exports_to_onnx_with_the_same_pictures(tmp_path):
+    pytest.importorskip("onnxscript")
+    pytest.importorskip("onnxruntime")
+    from ganstudio.explore import onnx_export
+
+    t = Trainer(r3gan_config())
+    train(t, 2)
+    G = t.sampling_generator().eval()
+    path, diff = onnx_export.export_generator(G, t.spec, tmp_path / "r3")
+    assert diff is not None and diff < 1e-5
+    z, y = torch.randn(3, t.spec.latent_dim), torch.tensor([0, 4, 9])
+    with torch.no_grad():
+        ref = G(z, y).numpy()
+    got = onnx_export.run_onnx(path, z.numpy(), y.numpy())
+    assert abs(got - ref).max() < 1e-5
