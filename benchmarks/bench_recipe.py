@@ -41,6 +41,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=0.0, help="0: no time limit")
     ap.add_argument("--at", type=float, nargs="*", default=[])
+    ap.add_argument("--clock", choices=("train", "cpu"), default="train", help="what --seconds "
+                    "and --at count: the trainer's training time, or this process's processor "
+                    "time (with --threads 1, about what the steps cost on a quiet core, whatever "
+                    "else runs)")
     ap.add_argument("--at-steps", type=int, nargs="*", default=[])
     ap.add_argument("--steps", type=int, default=0, help="the config's step budget (0: the "
                     "preset's)")
@@ -68,22 +72,26 @@ def main(argv=None) -> int:
     trainer = Trainer(cfg)
     marks = sorted(set(args.at) | ({args.seconds} if args.seconds else set()))
     step_marks = sorted(set(args.at_steps))
-    saved: list[tuple[float, int, float, Path]] = []
+    saved: list[tuple] = []  # (mark, steps, training seconds, path, process CPU seconds)
+    cpu0 = time.process_time()
 
     def save(t: float, name: str) -> None:
         p = trainer.save_checkpoint(out / f"{name}.safetensors")
-        saved.append((t, trainer.steps_done, trainer.elapsed, p))
+        saved.append((t, trainer.steps_done, trainer.elapsed, p, time.process_time() - cpu0))
         print(f"  step {trainer.steps_done:,} at {trainer.elapsed:.0f} s (load "
               f"{os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
 
+    def clock() -> float:
+        return trainer.elapsed if args.clock == "train" else time.process_time() - cpu0
+
     def on_step(record: dict) -> None:
-        while marks and trainer.elapsed >= marks[0]:
+        while marks and clock() >= marks[0]:
             t = marks.pop(0)
-            save(t, f"t{int(t)}")
+            save(t, f"{'t' if args.clock == 'train' else 'cpu'}{int(t)}")
         while step_marks and trainer.steps_done >= step_marks[0]:
             step_marks.pop(0)
             save(trainer.elapsed, f"step{trainer.steps_done}")
-        if args.seconds and trainer.elapsed >= args.seconds:
+        if args.seconds and clock() >= args.seconds:
             session[0].stop()
 
     session = []
@@ -99,13 +107,14 @@ def main(argv=None) -> int:
             for k in ("d_loss", "g_loss")} if len(h) else None
     reference = quality.PictureReference(trainer.source, args.n)
     rows = []
-    for t, steps, elapsed, path in saved:
+    for t, steps, elapsed, path, cpu in saved:
         G, ckpt = load_generator(path)
         rep = reference.evaluate(G, ckpt.spec)
         js = rep.to_json()
         row = {"preset": args.preset, "name": args.name, "seed": args.seed, "sets": args.set,
-               "state": str(state), "at_s": t, "steps": steps, "train_s": round(elapsed, 1),
+               "state": str(state), "at_s": t, "clock": args.clock, "steps": steps, "train_s": round(elapsed, 1),
                "steps_per_s": round(steps / max(elapsed, 1e-9), 2), "wall_s": round(wall, 1),
+               "cpu_s": round(cpu, 1), "threads": args.threads,
                "load_start": [round(x, 2) for x in load0],
                "load_end": [round(x, 2) for x in load1],
                "checkpoint": str(path), "n": rep.n,
