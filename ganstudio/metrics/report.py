@@ -26,6 +26,8 @@ PLANE = "the plane (2-D points)"
 
 # progress(done, total): Inception's progress, in pictures
 Progress = Callable[[int, int], None]
+# stage(words): what Inception is doing now ("real pictures: read from the cache")
+Stage = Callable[[str], None]
 
 
 @dataclass
@@ -210,8 +212,9 @@ class PictureReference:
     and the floors. For live evaluation: build it once per run, call ``evaluate`` every few
     hundred steps; only the generated side is computed again."""
 
-    def __init__(self, source, n: int = PICTURE_SAMPLES):
+    def __init__(self, source, n: int = PICTURE_SAMPLES, *, bf16: bool = False):
         self.source = source
+        self.bf16 = bf16  # Inception in bfloat16: only where the chip has it (inception.py)
         self.real, self.other, self.real_labels = _real_pair(source, n)
         self.n = n
         if min(n, len(self.real)) <= 5:  # precision/recall's k = 5 neighbours need 6 a side
@@ -229,31 +232,40 @@ class PictureReference:
             self._classifier = (f_real, pred_real, f_other)
         return self._classifier
 
-    def _inception_side(self, tick):
+    def _inception_side(self, tick, stage: Stage, timings: dict):
         """The network and the real sides' features: from the cache of earlier evaluations of
         the same pictures (metrics/feature_cache.py), else computed and kept there."""
         if self._inception is None:
-            from ganstudio.metrics.feature_cache import cached_features
+            from ganstudio.metrics.feature_cache import cached_features, has_features
             from ganstudio.metrics.inception import InceptionFeatures
 
-            net = InceptionFeatures()
-            sides = []
-            for pictures in (self.real, self.other):
+            t0 = time.perf_counter()
+            net = InceptionFeatures(bf16=self.bf16)
+            sides, all_cached = [], True
+            for i, pictures in enumerate((self.real, self.other)):
+                what = "real pictures" if i == 0 else "other real pictures (the floor)"
+                cached = has_features(pictures, net.key)
+                stage(f"{what}: {'read from the cache' if cached else 'computed, then cached'}")
                 f, cached = cached_features(pictures, net.key,
                                             lambda p=pictures: net(p, progress=tick))
                 if cached:
                     tick(len(pictures))
+                all_cached &= cached
                 sides.append(f)
             self._inception = (net, *sides)
+            timings["inception_real_s"] = time.perf_counter() - t0
+            timings["inception_real_cached"] = float(all_cached)
         return self._inception
 
-    def evaluate(self, G, spec, *, inception: bool = False,
-                 progress: Progress | None = None) -> Report:
+    def evaluate(self, G, spec, *, inception: bool = False, progress: Progress | None = None,
+                 stage: Stage | None = None) -> Report:
         """Every metric for ``G`` (N generated pictures against the N real ones). Raises
-        InceptionUnavailable when Inception is asked for but not installed."""
+        InceptionUnavailable when Inception is asked for but not installed. ``stage`` is told
+        in words what Inception is doing (real side cached or computed, generated side)."""
         t0 = time.perf_counter()
         n = self.n
         fake, asked = generate(G, spec, n)
+        generate_s = time.perf_counter() - t0
         report = Report(f"{n:,} generated pictures against {len(self.real):,} real ones", n,
                         len(self.real))
         if self.space is not None:
@@ -283,14 +295,19 @@ class PictureReference:
                     progress(done[0], total)
 
             t1 = time.perf_counter()
-            net, i_real, i_other = self._inception_side(tick)
+            say = stage or (lambda words: None)
+            net, i_real, i_other = self._inception_side(tick, say, report.timings)
+            say("generated pictures")
+            t2 = time.perf_counter()
             i_fake = net(fake, progress=tick)
+            report.timings["inception_generated_s"] = time.perf_counter() - t2
             if n < 10_000:
                 # FID's bias falls like 1/N (Chong & Forsyth 2020); papers quote it at 50,000
                 report.notes.append(f"FID at N = {n:,} is well above its value at the usual "
                                     "50,000 samples: compare it with its real-vs-real floor "
                                     "and with FIDs at the same N, not with published ones.")
             report.timings["inception_s_per_image"] = net.seconds_per_image
+            report.timings["inception_bf16"] = float(net.bf16)
             report.timings["inception_s"] = time.perf_counter() - t1
             report.metrics += _distances(net.space, "inception", i_real, i_other, i_fake,
                                          self.kid_subset)
@@ -298,13 +315,15 @@ class PictureReference:
             for key, meaning in PRDC_MEANINGS:
                 report.metrics.append(Metric(f"inception_{key}", key, getattr(pr, key),
                                              meaning, net.space, floor=getattr(pr_floor, key)))
+        report.timings["generate_s"] = generate_s
         report.timings["total_s"] = time.perf_counter() - t0
         return report
 
 
 def evaluate_pictures(G, spec, source, n: int = PICTURE_SAMPLES, *, inception: bool = False,
-                      progress: Progress | None = None) -> Report:
+                      progress: Progress | None = None, stage: Stage | None = None,
+                      bf16: bool = False) -> Report:
     """Classifier space (when GAN Studio has a classifier for the data set) and, if asked,
     Inception space: ``PictureReference(source, n).evaluate(...)`` for a single evaluation."""
-    return PictureReference(source, n).evaluate(G, spec, inception=inception,
-                                                progress=progress)
+    return PictureReference(source, n, bf16=bf16).evaluate(G, spec, inception=inception,
+                                                           progress=progress, stage=stage)

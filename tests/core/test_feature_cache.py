@@ -42,8 +42,8 @@ def test_a_second_inception_evaluation_of_the_same_data_reads_the_real_side(monk
     class FakeInception:  # counts the pictures it is shown; features from the pixels
         space, key, seconds_per_image = inception.SPACE, "fake-net", 0.0
 
-        def __init__(self):
-            pass
+        def __init__(self, **options):
+            self.bf16 = options.get("bf16", False)
 
         def __call__(self, images, progress=None):
             seen.append(len(images))
