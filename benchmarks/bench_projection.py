@@ -1,8 +1,8 @@
 """Find this picture (ganstudio.explore.projection) on the fashion-mnist demo: seconds and PSNR
 per picture, for pictures the model can make and for real Fashion-MNIST test pictures.
 
-    python benchmarks/bench_projection.py [--n 8] [--threads 2] [--steps N] [--restarts R]
-                                          [--checkpoint resources/demos/fashion-mnist.safetensors]
+    python benchmarks/bench_projection.py [--n 8] [--threads 1] [--steps N] [--restarts R]
+        [--feature-weight W] [--checkpoint resources/demos/fashion-mnist.safetensors]
 
 - "made": the model's own pictures, from noise of seeds 10,000 + i (the search's starting points
   come from its own seed, 0), with labels 0, 1, 2... in turn. The issue's target: <= 10 s on 2
@@ -60,9 +60,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--checkpoint", default=str(ROOT / "resources/demos/fashion-mnist.safetensors"))
     p.add_argument("--n", type=int, default=8, help="pictures of each kind (default 8)")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1, as "
+                   "ganstudio project and the window's jobs thread use)")
     p.add_argument("--steps", type=int)
     p.add_argument("--restarts", type=int)
+    p.add_argument("--feature-weight", type=float, help="the classifier's feature distance "
+                   "beside pixels (0 = pixels alone)")
     p.add_argument("--kinds", default="made,real")
     args = p.parse_args()
 
@@ -80,8 +83,11 @@ def main() -> int:
         settings.steps = args.steps
     if args.restarts is not None:
         settings.restarts = args.restarts
+    if args.feature_weight is not None:
+        settings.feature_weight = args.feature_weight
     print(f"{ckpt.path.name}, {args.threads} torch threads, {settings.steps} steps, "
-          f"{settings.restarts} restarts, {settings.candidates} starting points tried")
+          f"{settings.restarts} restarts, {settings.candidates} starting points tried, "
+          f"feature weight {settings.feature_weight}")
     project(ex, made_pictures(ex, 1)[0][1], ProjectionSettings(steps=5))  # warm-up
     kinds = {"made": lambda: made_pictures(ex, args.n), "real": lambda: real_pictures(args.n)}
     for kind in args.kinds.split(","):

@@ -3,7 +3,8 @@
 
 Writes the closest picture the model makes (at the model's size, or ``--size``), optionally the
 target and the result side by side and the found noise as ``.npy`` (shape (1, noise size):
-``ganstudio breed --parents found.npy`` reads it); prints the distance and the time. Bad input
+``ganstudio breed --parents found.npy:LABEL`` reads it); prints the files written, then the
+distance and the time (the last line). Bad input
 (not a picture, an empty or huge one, a checkpoint that is not a generator, a model of points
 in the plane) is one line and exit code 2 (a ``UserError``).
 """
@@ -38,10 +39,10 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, metavar="N", help="refining steps (default 250)")
     p.add_argument("--restarts", type=int, metavar="R", help="starting points refined "
                    "(default 4)")
-    p.add_argument("--label", type=int, help="models with labels: search this label only "
-                   "(default: the likeliest labels)")
+    p.add_argument("--label", metavar="LABEL", help="models with labels: search this label "
+                   "only, by number or name (default: the likeliest labels)")
     p.add_argument("--inception", action="store_true", help="finish with Inception's "
-                   "features too (slow on a processor: about half a second a step)")
+                   "features too (slow on a processor: about a second a step, 20 steps)")
     p.add_argument("--seed", type=int, default=0, help="seed of the starting points "
                    "(default 0)")
     p.add_argument("--threads", type=int, metavar="N", default=1,
@@ -87,7 +88,8 @@ def cmd_project(args) -> int:
         raise UserError(f"{ckpt.path.name} makes points in the plane, not pictures: there is "
                         "no picture to find in it")
     ex = Exploration(G, ckpt.spec, ckpt.path.name, config=ckpt.config)
-    s = ProjectionSettings(seed=args.seed, inception=args.inception, label=args.label)
+    s = ProjectionSettings(seed=args.seed, inception=args.inception,
+                           label=_label(args.label, ckpt.spec))
     if args.steps is not None:
         s.steps = args.steps
     if args.restarts is not None:
@@ -106,9 +108,24 @@ def cmd_project(args) -> int:
         print(save_pil(Image.fromarray(r.side_by_side()), pair))
     if noise is not None:
         print(save_array(r.z[None], noise))
-    print(f"{r.summary()}; {r.seconds:.1f} s ({r.steps} steps, {r.restarts} restarts)",
-          file=sys.stderr)
+    print(f"{r.summary()}; {r.seconds:.1f} s ({r.steps} steps, {r.restarts} restarts)")
     return 0
+
+
+def _label(text: str | None, spec) -> int | None:
+    """--label as a number or a name ('6', 'Shirt'; any case)."""
+    if text is None:
+        return None
+    if not spec.conditional:
+        raise UserError("this checkpoint's model does not use labels")
+    names = [str(n).lower() for n in spec.label_names]
+    if text.strip().lower() in names:
+        return names.index(text.strip().lower())
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"--label '{text}' is neither a number nor one of the labels "
+                        f"({', '.join(map(str, spec.label_names))})") from None
 
 
 class _bar:

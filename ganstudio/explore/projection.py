@@ -17,7 +17,7 @@ Natural Image Manifold", and Creswell & Bharath 2018, "Inverting the Generator o
    the sliders mean from there what they mean anywhere else. Half-way the worse half of the
    restarts is dropped. The learning rate falls along a cosine.
 3. **Inception, when asked**: a few more steps on the best noise with the distance of
-   Inception's pool features added (slow on a processor: about half a second a step).
+   Inception's pool features added (slow on a processor: about a second a step).
 4. The noise each restart had at its lowest loss; the one closest in pixels wins. Its PSNR
    (dB, higher is closer; a copy is infinite) and mean pixel difference (of 255) are measured
    on the 8-bit pictures a person sees.
@@ -417,7 +417,7 @@ def _refine_inception(G, z, y, t, features, tf, weight, inception, s, report):
         x = G(zv, y)
         loss = _loss(G, zv, y, t, features, tf, weight)
         rel = (inception(x) - ti).square().sum() / norm
-        return loss.sum() + s.inception_weight * rel, float(rel.sqrt())
+        return loss.sum() + s.inception_weight * rel, float(rel.detach().sqrt())
 
     adam = _Adam(z)
     with torch.no_grad():
@@ -427,9 +427,11 @@ def _refine_inception(G, z, y, t, features, tf, weight, inception, s, report):
     for _ in range(s.inception_steps):
         zv = z.detach().requires_grad_(True)
         loss, rel = loss_of(zv)
+        if report.stop():  # an Inception step takes about a second: look between its halves
+            raise ProjectionCancelled()
         grad, = torch.autograd.grad(loss, zv)
-        if float(loss) < best[1]:
-            best = (z.clone(), float(loss), rel)
+        if float(loss.detach()) < best[1]:
+            best = (z.clone(), float(loss.detach()), rel)
         with torch.no_grad():
             z = _shell(adam.step(z, grad, lr))
         report.step("Refining with Inception's features", force=True)

@@ -125,6 +125,20 @@ def test_a_fixed_label_is_kept(fashion):
         project(fashion, own_picture(fashion, 1, 1), ProjectionSettings(label=10))
 
 
+def test_inception_finish_when_asked(fashion):
+    from ganstudio.metrics.inception import available
+
+    if not available():
+        pytest.skip("the Inception weights are not installed")
+    seen = []
+    r = project(fashion, own_picture(fashion, 10_007, 7), ProjectionSettings(
+        steps=10, restarts=1, candidates=64, inception=True, inception_steps=2),
+        progress=lambda d, t, w: seen.append(w))
+    assert r.inception_distance is not None and 0 <= r.inception_distance < 2
+    assert "Inception features" in r.summary() and r.steps == 12
+    assert "Refining with Inception's features" in seen
+
+
 # --- pictures in, bad and good ----------------------------------------------------------------
 @pytest.mark.parametrize("make, words", [
     (lambda p: p.write_bytes(b""), "is empty"),
@@ -192,13 +206,13 @@ def test_cli_writes_the_picture_noise_and_pair(tmp_path, fashion, capsys):
     out, z, pair = tmp_path / "found.png", tmp_path / "z.npy", tmp_path / "pair.png"
     code = main(["project", str(FASHION), str(tmp_path / "coat.png"), "--out", str(out),
                  "--save-noise", str(z), "--side-by-side", str(pair), "--steps", "40",
-                 "--restarts", "2"])
+                 "--restarts", "2", "--label", "coat"])
     assert code == 0
     assert Image.open(out).size == (32, 32)
     assert np.load(z).shape == (1, 64)
     assert Image.open(pair).size == (2 * 256 + 8, 256)
-    err = capsys.readouterr().err
-    assert "PSNR" in err and " dB" in err and " s (40 steps" in err
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "PSNR" in last and " dB" in last and " s (40 steps" in last and "label Coat" in last
 
 
 @pytest.mark.parametrize("what", ["empty", "text", "huge", "ring", "not a generator"])
