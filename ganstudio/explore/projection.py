@@ -31,8 +31,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -174,7 +174,8 @@ class _ClassifierFeatures:
 
 def classifier_for(ex):
     """The in-house classifier of the data set ``ex`` was trained on, or None."""
-    from ganstudio.metrics.classifier import ClassifierUnavailable, has_classifier, load_classifier
+    from ganstudio.metrics.classifier import (ClassifierUnavailable, has_classifier,
+                                              load_classifier)
 
     source = getattr(getattr(getattr(ex, "config", None), "data", None), "source", None)
     if not source or not has_classifier(source):

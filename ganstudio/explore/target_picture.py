@@ -75,8 +75,8 @@ def open_picture(path: str | os.PathLike) -> Image.Image:
                          f"({str(e).strip() or type(e).__name__})") from None
     try:
         im = ImageOps.exif_transpose(im)
-    except Exception:  # a damaged EXIF block: the picture itself is fine
-        pass
+    except (OSError, ValueError, KeyError, TypeError, SyntaxError):
+        pass  # a damaged EXIF block: the picture itself is fine, upright or not
     return im
 
 

@@ -23,7 +23,7 @@ from ganstudio.training.checkpoint import load_generator
 DEMOS = resources_dir() / "demos"
 FASHION = DEMOS / "fashion-mnist.safetensors"
 RING = DEMOS / "ring.safetensors"
-FAST = dict(steps=60, restarts=2, candidates=128)
+FAST = {"steps": 60, "restarts": 2, "candidates": 128}
 
 
 def exploration(path) -> Exploration:

@@ -257,8 +257,8 @@ class FindPanel(QWidget):
         if hasattr(result, "psnr"):
             self.pair.set_array(result.side_by_side(PAIR_SIZE, gap=8))
             self.answer.setVisible(True)
-            self.text.setText("Found in {:.1f} s. The sliders now start there: move them to "
-                              "explore around it.".format(result.seconds))
+            self.text.setText(f"Found in {result.seconds:.1f} s. The sliders now start "
+                              "there: move them to explore around it.")
             self.caption.setText(self._closeness(result))
         else:
             self.text.setText(
