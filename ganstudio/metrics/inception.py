@@ -114,6 +114,14 @@ def network_input(images: torch.Tensor, channels_last: bool = False) -> torch.Te
     return out.contiguous()
 
 
+def features_key(path: Path, bf16: bool = False) -> str:
+    """Names the features of this network file computed this way, for the cache of real
+    pictures' features (feature_cache.py): the fast path shares the plain one's (the same
+    features to rounding), bf16 has its own."""
+    numbers = "bf16" if bf16 else "fp32"
+    return f"{SPACE}|{path.name}|{path.stat().st_size}|{numbers}|legacy-bilinear"
+
+
 class InceptionFeatures:
     """Pictures in [-1, 1] (N, C, H, W), grey or colour, to (N, 2048) Inception pool features.
 
@@ -144,9 +152,7 @@ class InceptionFeatures:
         self._fast_net = None
         self.seconds = 0.0  # time spent in the network so far
         self.images = 0
-        # names these features for the cache of real pictures' features (feature_cache.py)
-        self.key = (f"{SPACE}|{path.name}|{path.stat().st_size}|{'bf16' if bf16 else 'fp32'}"
-                    "|legacy-bilinear")
+        self.key = features_key(path, bf16)
 
     @property
     def precision(self) -> str:

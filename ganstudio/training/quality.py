@@ -10,7 +10,10 @@ eval`` does):
   mnist-5k): the Fréchet distance in that classifier's space, the classes made and, for a
   conditional model, whether the class asked for is the one drawn;
 - any pictures: their diversity (mean distance between two samples over the real pictures'),
-  in the classifier's space when there is one, else in pixels at 16 x 16.
+  in the classifier's space when there is one, else in pixels at 16 x 16;
+- pictures without a classifier (your own folder): KID in Inception space on a few hundred
+  samples, every few minutes on its own budget (training/live_kid.py), when the Inception
+  weights are installed (else ``notes`` says so once).
 
 A measurement runs in the training thread between two steps, so it never races the weights and
 needs no copy of them; it is spaced out so that it takes at most ``SHARE`` of the training time
@@ -74,7 +77,9 @@ class LiveQuality:
         self._z = None
         self._y = None
         self.last_step: int | None = None
-        self.cost = 0.0  # seconds the last measurement took
+        self.cost = 0.0  # seconds the last measurement took (the live KID's apart)
+        self.kid = None  # training/live_kid.py LiveKID: pictures without a classifier
+        self.notes: list[str] = []  # said once when the run starts (Run.build)
         self.measures = self._measures()
         # what real data scores against the same real data (another draw of it): the best a
         # generator can be seen to do in these numbers; filled on the first measurement
@@ -107,8 +112,15 @@ class LiveQuality:
             return out
         space = self._classifier()
         if space is None:
-            return [Measure("diversity", "variety vs the real pictures", "higher",
-                            f"pixels at {PIXEL_SIDE} x {PIXEL_SIDE}")]
+            from ganstudio.training.live_kid import LiveKID
+
+            self.kid, note = LiveKID.for_trainer(self.trainer)
+            self.notes += [note] if note else []
+            kid = [] if self.kid is None else [
+                Measure(LiveKID.key, "KID vs the real pictures (Inception)", "lower",
+                        self.kid.space)]
+            return kid + [Measure("diversity", "variety vs the real pictures", "higher",
+                                  f"pixels at {PIXEL_SIDE} x {PIXEL_SIDE}")]
         out = [Measure("classifier_fd", "distance to the real pictures (FD)", "lower",
                        space.space),
                Measure("classes", f"classes made (of {space.net.num_classes})", "higher",
@@ -175,6 +187,7 @@ class LiveQuality:
         real = self._real_side()
         fake = self._generate()
         values: dict[str, float] = {}
+        kid_s = 0.0
         if self.kind == "points":
             if self.means is not None:
                 cov = mode_coverage(fake, self.means, self.source.std)
@@ -186,6 +199,7 @@ class LiveQuality:
             space = self._classifier()
             if space is None:
                 values["diversity"] = _ratio(_spread(_pixels(fake)), real["spread"])
+                kid_s = self._measure_kid(fake, values)
             else:
                 f, pred = space.run(fake)
                 values["classifier_fd"] = stats.frechet_distance(real["features"], f)
@@ -194,9 +208,22 @@ class LiveQuality:
                 if any(m.key == "label_accuracy" for m in self.measures):
                     values["label_accuracy"] = 100 * float((pred == self._y).double().mean())
                 values["diversity"] = _ratio(_spread(f), real["spread"])
-        self.cost = time.perf_counter() - t0
+        took = time.perf_counter() - t0
+        self.cost = took - kid_s
         self.last_step = self.trainer.steps_done
-        return QualityPoint(self.trainer.steps_done, values, self.cost)
+        return QualityPoint(self.trainer.steps_done, values, took)
+
+    def _measure_kid(self, fake: torch.Tensor, values: dict) -> float:
+        """The live KID when its own budget allows (training/live_kid.py); its seconds."""
+        if self.kid is None or not self.kid.due(self.trainer.elapsed):
+            return 0.0
+        t = time.perf_counter()
+        try:
+            values[self.kid.key] = self.kid.measure(fake)
+        except Exception as e:  # KID must never cost the run its other numbers
+            self.kid = None
+            self.notes.append(f"Live KID switched off after an error: {e}")
+        return time.perf_counter() - t
 
     def _generate(self) -> torch.Tensor:
         out = []
@@ -235,7 +262,7 @@ def _ratio(a: float, b: float) -> float:
 # --- in words ---------------------------------------------------------------------------------
 SHORT = {"modes": "clusters found", "hq": "on target", "classifier_fd": "FD",
          "classes": "classes made", "label_accuracy": "as asked", "density_js": "density JS",
-         "diversity": "variety"}
+         "inception_kid": "KID (Inception)", "diversity": "variety"}
 
 
 def _value_text(key: str, v: float) -> str:
@@ -267,6 +294,8 @@ def badge(point: QualityPoint, measures: list[Measure]) -> str:
         parts.append(f"density difference {v['density_js']:.3f}")
     if not parts and "diversity" in v:
         parts.append(f"variety {100 * v['diversity']:.0f}% of the real data's")
+    if "inception_kid" in v:
+        parts.insert(0, f"KID {v['inception_kid']:.3f} (Inception)")
     return " · ".join(parts)
 
 

@@ -89,6 +89,8 @@ class Run:
             trainer.load_state(self.checkpoint)
         self.trainer = trainer
         self.judge = trainer.live_quality()  # None on the processes other than rank 0
+        for note in self.judge.notes if self.judge else ():
+            self.say(note)  # once (the live KID without Inception weights)
         if self.writes:
             self._open_files()
         return trainer

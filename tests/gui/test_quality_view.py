@@ -86,3 +86,26 @@ def test_a_resumed_run_shows_its_quality_history_with_its_losses(window, qtbot, 
     qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
     assert seen["saved"] >= 2 and seen["losses"] > 0
     assert seen["quality"] == seen["saved"]
+
+
+def test_a_folder_runs_live_kid_shows_in_the_plot_and_stays_in_the_badge(window, qtbot):
+    """Pictures without a classifier: KID in Inception space (every few minutes) beside the
+    variety (every few hundred steps); the badge keeps the last KID between two."""
+    from ganstudio.training.quality import Measure, QualityPoint
+
+    space = "Inception-v3 pool features"
+    window.run.measures = [Measure("inception_kid", "KID", "lower", space),
+                           Measure("diversity", "variety", "higher", "pixels at 16 x 16")]
+    window.plots.set_quality_measures(window.run.measures)
+    for step, values in ((250, {"diversity": 0.5}),
+                         (500, {"diversity": 0.6, "inception_kid": 0.05}),
+                         (750, {"diversity": 0.7})):
+        window.controller.quality.emit(QualityPoint(step, values, 0.1))
+    qtbot.waitUntil(lambda: quality_points(window, "diversity") == 3, timeout=10_000)
+    x, y = window.plots.quality_curves["inception_kid"].getData()
+    assert list(x) == [500] and list(y) == [50.0]  # KID x 1000
+    axis = window.plots.plots["quality"].getPlotItem().getAxis("left").labelText
+    assert "KID x 1000" in axis
+    badge = window.findChild(QLabel, "qualityBadge")
+    assert badge.text().startswith("KID 0.050 (Inception)") and "variety 70%" in badge.text()
+    assert "at step 500" in badge.toolTip()

@@ -46,6 +46,10 @@ def quality_curves(keys, totals: dict) -> tuple[str, list[tuple[str, str, float]
                                          1.0)]
     if "density_js" in keys:
         return "JS (lower is better)", [("density_js", "density difference (JS)", 1.0)]
+    if "inception_kid" in keys:  # pictures without a classifier (training/live_kid.py)
+        return "KID x 1000 · variety %", [
+            ("inception_kid", "KID x 1000 (Inception)", 1000.0),
+            ("diversity", "variety %", 100.0)]
     if "diversity" in keys:
         return "% of the real data's", [("diversity", "variety", 100.0)]
     return "", []
@@ -326,7 +330,9 @@ class MetricsPlots(QWidget):
             qx = self.quality.column("step")
             for key, _, scale in self._quality_spec:
                 if key in self.quality.names:
-                    self.quality_curves[key].setData(qx, scale * self.quality.column(key))
+                    y = scale * self.quality.column(key)
+                    kept = np.isfinite(y)  # a number measured less often joins its points
+                    self.quality_curves[key].setData(qx[kept], y[kept])
 
     def curve(self, name: str) -> pg.PlotDataItem:
         return self.curves[name]

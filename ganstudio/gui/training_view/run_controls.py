@@ -7,6 +7,7 @@ Errors and divergence are told in a dialog, in words.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
@@ -123,6 +124,7 @@ class RunControls(QObject):
         self.quality_label.setObjectName("qualityBadge")
         self.quality_label.setVisible(False)
         self.measures: list = []
+        self._kid = None  # the last live KID (step, value): measured every few minutes
         self.alarms: list = []  # every alarm of the run, marked in the plots
         self.compute_label = ElidedLabel("")
         self.compute_label.setObjectName("computeLabel")
@@ -194,6 +196,9 @@ class RunControls(QObject):
         self.measures = info.get("measures", [])
         self.view.plots.set_quality_measures(self.measures)
         self.quality_label.setVisible(False)
+        self._kid = next(((p.step, p.values["inception_kid"]) for p in
+                          reversed(info.get("quality") or []) if "inception_kid" in p.values),
+                         None)
         if info.get("quality"):
             self.view.plots.set_quality_history(info["quality"])
             self._quality(info["quality"][-1], plot=False)
@@ -223,6 +228,13 @@ class RunControls(QObject):
 
         if plot:
             self.view.plots.add_quality_point(point)
+        kid = ""
+        if "inception_kid" in point.values:
+            self._kid = (point.step, point.values["inception_kid"])
+        if self._kid is not None:  # the badge keeps the last one between two
+            point = replace(point, values={**point.values, "inception_kid": self._kid[1]})
+            kid = (f" KID (at step {self._kid[0]:,}) is measured every few minutes on a few "
+                   "hundred pictures, taking at most 4% more.")
         text = badge(point, self.measures)
         self.quality_label.setText(text)
         self.quality_label.setVisible(bool(text))
@@ -230,7 +242,7 @@ class RunControls(QObject):
         self.quality_label.setToolTip(
             f"Measured at step {point.step:,}, from the same noise every time, in "
             f"{'; '.join(spaces)}. Measured every few hundred steps, taking at most 4% of "
-            "the training time; the Quality plot shows its history.")
+            f"the training time; the Quality plot shows its history.{kid}")
 
     def _health(self, active: list, new: list) -> None:
         self.view.banner.set_alarms(active)
