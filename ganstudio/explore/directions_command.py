@@ -30,10 +30,11 @@ def add_parsers(sub) -> None:
                    help="how many found directions to list (default 10)")
     d.add_argument("--strip", metavar="OUT.png", help="also write a picture: one row per "
                    "direction, the sample of --seed with that direction's slider at -3 .. 3")
-    d.add_argument("--seed", type=int, default=0, help="the sample the strips start from "
-                   "(default 0, where the explorer starts)")
-    d.add_argument("--label", type=int, help="the label to draw (models that use labels; "
-                   "default 0)")
+    d.add_argument("--seed", default="0", metavar="SEED_OR_NPY", help="the sample the strips "
+                   "start from: a seed (default 0, where the explorer starts) or a .npy noise "
+                   "file, e.g. a picture found by ganstudio project --save-noise")
+    d.add_argument("--label", help="the label to draw, by number or name (models that use "
+                   "labels; default 0)")
     d.add_argument("--remove", metavar="NAME", help="delete a saved direction")
     d.set_defaults(func=cmd_directions)
 
@@ -56,8 +57,8 @@ def add_parsers(sub) -> None:
                    "--seeds with their seed written on each, to choose tags from")
     t.add_argument("--seeds", default=GRID_SEEDS, metavar="A-B",
                    help=f"the seeds --grid draws (default {GRID_SEEDS})")
-    t.add_argument("--label", type=int, help="the label to draw and teach with (models that "
-                   "use labels; default 0)")
+    t.add_argument("--label", help="the label to draw and teach with, by number or name "
+                   "(models that use labels; default 0)")
     t.set_defaults(func=cmd_teach)
 
 
@@ -109,11 +110,9 @@ def _explore(args):
 
     ex = Exploration.from_checkpoint(args.checkpoint)
     if args.label is not None:
-        if not ex.spec.conditional:
-            raise UserError("this checkpoint's model does not use labels")
-        if not 0 <= args.label < ex.spec.num_classes:
-            raise UserError(f"--label must be between 0 and {ex.spec.num_classes - 1}")
-        ex.label = args.label
+        from ganstudio.explore.label_words import label_from_text
+
+        ex.label = label_from_text(args.label, ex.spec)
     return ex
 
 
@@ -154,10 +153,13 @@ def cmd_directions(args) -> int:
         shown = saved + found
         if not shown:
             raise UserError("no directions to draw (--top 0 and none saved)")
-        z = ex.z_for_seed(args.seed)
-        pictures = directions.strips(ex, shown, z=z)
+        z = parse_seeds([args.seed], ex.spec.latent_dim, ex.z_for_seed)
+        if len(z) != 1:
+            raise UserError(f"--seed names {len(z)} samples; the strips start from one")
+        start = f"seed {args.seed}" if args.seed.isdigit() else Path(args.seed).name
+        pictures = directions.strips(ex, shown, z=z[0])
         out = save_rows(Path(args.strip), [d.name for d in shown], pictures,
-                        caption=f"seed {args.seed}: each row moves one direction's slider "
+                        caption=f"{start}: each row moves one direction's slider "
                         "from -3 (left) to +3 (right)")
         print(out)
     return 0

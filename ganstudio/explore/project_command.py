@@ -114,18 +114,9 @@ def cmd_project(args) -> int:
 
 def _label(text: str | None, spec) -> int | None:
     """--label as a number or a name ('6', 'Shirt'; any case)."""
-    if text is None:
-        return None
-    if not spec.conditional:
-        raise UserError("this checkpoint's model does not use labels")
-    names = [str(n).lower() for n in spec.label_names]
-    if text.strip().lower() in names:
-        return names.index(text.strip().lower())
-    try:
-        return int(text)
-    except ValueError:
-        raise UserError(f"--label '{text}' is neither a number nor one of the labels "
-                        f"({', '.join(map(str, spec.label_names))})") from None
+    from ganstudio.explore.label_words import label_from_text
+
+    return label_from_text(text, spec)
 
 
 class _bar:

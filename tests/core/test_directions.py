@@ -201,6 +201,29 @@ def test_teach_from_the_command_line_with_seeds_and_noise_files(checkpoint, caps
     assert grid.is_file()
 
 
+def test_strips_start_from_a_found_picture_and_labels_go_by_name(checkpoint, tmp_path, capsys):
+    """The done-when path: a picture found by ``ganstudio project --save-noise`` is where the
+    strips start (its noise, not seed 0's), and --label takes the label's name as ``project``
+    does."""
+    from PIL import Image
+
+    ex = Exploration.from_checkpoint(checkpoint)
+    np.save(tmp_path / "found.npy", (3 * ex.z_for_seed(7)).numpy())  # far from seed 0
+    np.save(tmp_path / "zero.npy", ex.z_for_seed(0).numpy())  # seed 0's noise, as a file
+    strips = []
+    for start in ("0", str(tmp_path / "found.npy"), str(tmp_path / "zero.npy")):
+        out = tmp_path / f"s{len(strips)}.png"
+        assert main(["directions", str(checkpoint), "--top", "2", "--strip", str(out),
+                     "--seed", start, "--label", "7"]) == 0, capsys.readouterr().err
+        strips.append(np.asarray(Image.open(out).convert("L"), dtype=float)[40:])  # no caption
+    seed0, found, zero = strips
+    assert np.array_equal(seed0, zero)  # the file's noise is where the strips start...
+    assert not np.array_equal(seed0, found)  # ...so another noise draws other strips
+    assert main(["directions", str(checkpoint), "--strip", str(tmp_path / "x.png"), "--seed",
+                 str(tmp_path / "found.npy"), "--label", "seven"]) == 2
+    assert "neither a number nor one of the labels" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args,expected", [
     (["teach", "{ckpt}", "x", "--has", "1", "2", "3", "--lacks", "4", "x5"],
      "'x5' is neither a seed"),

@@ -112,7 +112,8 @@ class MoveTab(QWidget):
                     self.mode_choice.findData(self.player.ex.mode))
         while self.sliders_grid.count():
             item = self.sliders_grid.takeAt(0)
-            if item.widget():
+            if item.widget():  # hidden now: deleted only when the event loop next turns
+                item.widget().hide()
                 item.widget().deleteLater()
         self.sliders, self.value_labels = [], []
         for i, (name, tip) in enumerate(self.player.ex.slider_names()):

@@ -136,7 +136,9 @@ class LatentExplorer(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("explorerTabs")
         self.tabs.addTab(self.move_tab, "Move")
-        self.tabs.addTab(self.paths_tab, "Paths && animation")
+        # five tabs share the panel: short names, so none hides behind scroll arrows at 1280 px
+        self.tabs.addTab(self.paths_tab, "Paths")
+        self.tabs.setTabToolTip(1, "Paths between two points and their animation")
         self.directions_tab = DirectionsTab(self.player, self.jobs)  # found and taught
         self.tabs.addTab(self.directions_tab, "Directions")
         self.directions_tab.sliders_set.connect(lambda: self.status.setText(self._hint()))
