@@ -22,7 +22,9 @@ fashion-mnist demo's data (28 px grey, what ``ganstudio eval`` feeds the network
 - parity: features and FID (real vs generated) by the plain and the fast path on
   ``--parity-n`` pictures a side; ``--bf16-n N`` also runs bf16 (autocast, channels_last) on N
   a side: emulated, and slow, on a processor without native bfloat16;
-- generator: drawing 1,000 pictures from the demo's generator (its share of an evaluation).
+- generator: drawing 1,000 pictures from the demo's generator (its share of an evaluation);
+- live (not in the default parts): one live KID measurement (training/live_kid.py) on 200
+  pictures, its real side cold and cached, and how often its 4% budget lets it run.
 """
 
 from __future__ import annotations
@@ -113,6 +115,40 @@ def generated(n: int) -> torch.Tensor:
 
     G, ckpt = load_generator(DEMO)
     return generate(G, ckpt.spec, n)[0]
+
+
+def live(out: dict, pics: torch.Tensor) -> None:
+    """One live KID measurement as a run takes it (training/live_kid.py): the real side once
+    (computed, then read back from the disk cache), then 200 generated pictures; and how often
+    its 4% budget lets it run."""
+    import tempfile
+
+    from ganstudio.metrics import feature_cache
+    from ganstudio.metrics.inception_kid import PICTURES, InceptionKID
+    from ganstudio.training import live_kid
+
+    real, fake = pics[:PICTURES], generated(PICTURES)
+    with tempfile.TemporaryDirectory() as d:
+        os.environ[feature_cache.ENV] = d  # a cold cache, whatever the user's holds
+        kid = InceptionKID(real)
+        t = time.perf_counter()
+        kid.real_features()
+        real_s = time.perf_counter() - t
+        again = InceptionKID(real)
+        t = time.perf_counter()
+        again.real_features()
+        cached_s = time.perf_counter() - t
+        t = time.perf_counter()
+        value = kid(fake)
+        gen_s = time.perf_counter() - t
+    every = gen_s / live_kid.SHARE
+    out["live_kid"] = {"pictures": PICTURES, "real_side_s": real_s, "real_side_cached_s": cached_s,
+                       "measurement_s": gen_s, "kid": value, "share": live_kid.SHARE,
+                       "every_s_of_training": every, "load": load()}
+    print(f"Live KID on {PICTURES} pictures: real side {real_s:.1f} s once ({cached_s:.2f} s "
+          f"from the cache), a measurement {gen_s:.1f} s (KID {value:.4f}); at "
+          f"{100 * live_kid.SHARE:.0f}% of the training time: one every {every / 60:.1f} min "
+          f"of training (load {load():.2f})", flush=True)
 
 
 def main() -> int:
@@ -226,6 +262,9 @@ def main() -> int:
         r = timed(lambda: generate(G, ckpt.spec, 1000), args.repeats, 1000)
         out["generator_1000"] = r
         line("drawing 1,000 pictures from the generator", r)
+
+    if "live" in parts:
+        live(out, pics)
 
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))

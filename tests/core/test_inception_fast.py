@@ -1,6 +1,8 @@
 """The fast Inception path (the network rebuilt with folded batch norms, channels_last, resize
 as matrix products) gives the features of the plain TorchScript path; bf16 is kept apart."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -52,3 +54,25 @@ def test_bf16_features_are_close_and_cached_apart():
     assert b.dtype == torch.float64 and torch.isfinite(b).all()
     rel = (a - b).norm(dim=1) / a.norm(dim=1)
     assert rel.max() < 0.05, rel  # bfloat16 keeps 2-3 digits through 94 layers
+
+
+@needs_weights
+def test_eval_says_what_inception_does_and_reads_the_real_side_back(capsys):
+    """eval --inception names its stages with their seconds; a second evaluation of the same
+    data reads the real pictures' features from the cache and says so."""
+    from ganstudio.cli import main
+
+    demo = str(Path(__file__).resolve().parents[2] / "resources" / "demos" /
+               "fashion-mnist.safetensors")
+    assert main(["eval", demo, "--inception", "--n", "10", "--precision", "fp32"]) == 0
+    first = capsys.readouterr()
+    assert "Inception (fp32), real pictures: computed, then cached: 10 pictures in" in first.err
+    assert "Inception (fp32), generated pictures: 10 pictures in" in first.err
+    assert "s in all" in first.err and "FID" in first.out
+    assert main(["eval", demo, "--inception", "--n", "10", "--precision", "fp32"]) == 0
+    second = capsys.readouterr()
+    assert "real pictures: read from the cache: 10 pictures in" in second.err
+    assert "other real pictures (the floor): read from the cache" in second.err
+    fid = [line for line in first.out.splitlines() if line.strip().startswith("FID")]
+    assert fid and fid == [line for line in second.out.splitlines()
+                           if line.strip().startswith("FID")]
