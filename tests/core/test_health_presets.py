@@ -47,7 +47,10 @@ def replay(path: Path) -> tuple[HealthMonitor, dict]:
     return monitor, meta
 
 
-@pytest.mark.parametrize("preset", [p.name for p in list_presets()])
+# a preset for a person's own folder (asks_folder) trains on whatever folder it is given: no
+# one recording stands for it (a run on 500 drawn shapes at 64 px raised 'no longer improving'
+# on variety alone, benchmarks/README.md "A modern recipe for small processors")
+@pytest.mark.parametrize("preset", [p.name for p in list_presets() if not p.asks_folder])
 def test_no_alarm_fires_on_a_preset_trained_as_shipped(preset):
     path = RUNS / f"{preset}.npz"
     assert path.is_file(), f"record it: benchmarks/record_health_runs.py --train {preset}"
