@@ -112,7 +112,8 @@ def main(argv=None) -> int:
         rep = reference.evaluate(G, ckpt.spec)
         js = rep.to_json()
         row = {"preset": args.preset, "name": args.name, "seed": args.seed, "sets": args.set,
-               "state": str(state), "at_s": t, "clock": args.clock, "steps": steps, "train_s": round(elapsed, 1),
+               "state": str(state), "at_s": t, "clock": args.clock, "steps": steps,
+               "train_s": round(elapsed, 1),
                "steps_per_s": round(steps / max(elapsed, 1e-9), 2), "wall_s": round(wall, 1),
                "cpu_s": round(cpu, 1), "threads": args.threads,
                "load_start": [round(x, 2) for x in load0],

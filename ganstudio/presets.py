@@ -30,7 +30,7 @@ class Preset:
 
     def config(self) -> ExperimentConfig:
         data = _read(self.path)
-        meta = data.pop("preset", None) or {}
+        data.pop("preset", None)
         try:
             cfg = ExperimentConfig.from_dict(data, check_problems=False)
             # a preset for a folder of one's own pictures (asks_folder) leaves the folder empty
