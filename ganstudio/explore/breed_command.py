@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from ganstudio.errors import UserError
+from ganstudio.explore.noise_files import read_noise
 
 CHILDREN_PER_ROW = 8
 
@@ -45,28 +46,6 @@ def add_parser(sub) -> None:
                    "DIR/child-N.npy")
     b.add_argument("--family", metavar="FILE", help="also write the family tree as JSON")
     b.set_defaults(func=cmd_breed)
-
-
-def read_noise(path, latent_dim: int):
-    """One noise vector from a .npy file of shape (dim,) or (1, dim), as float32."""
-    import numpy as np
-
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"no such noise file: {path}")
-    try:
-        z = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        raise UserError(f"{path.name} is not a NumPy .npy file") from None
-    if z.dtype.kind not in "fiu":
-        raise UserError(f"{path.name} does not hold numbers")
-    if z.shape not in ((latent_dim,), (1, latent_dim)):
-        raise UserError(f"{path.name} holds noise of shape {tuple(z.shape)}; this model takes "
-                        f"{latent_dim} numbers: shape ({latent_dim},) or (1, {latent_dim})")
-    z = z.astype(np.float32).reshape(-1)
-    if not np.isfinite(z).all():
-        raise UserError(f"{path.name} holds numbers that are not finite (NaN or infinity)")
-    return z
 
 
 def split_label(text: str, spec, default: int | None) -> tuple[str, int | None]:

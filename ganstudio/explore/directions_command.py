@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ganstudio.errors import UserError
+from ganstudio.explore.noise_files import read_noise_rows
 
 GRID_SEEDS = "0-47"
 GRID_COLS = 8
@@ -73,7 +74,7 @@ def parse_seeds(items: list[str], latent_dim: int, noise_for_seed) -> "torch.Ten
         for part in (p for p in str(item).split(",") if p.strip()):
             part = part.strip()
             if part.lower().endswith(".npy"):
-                rows.append(_npy_rows(Path(part).expanduser(), latent_dim, np))
+                rows.append(read_noise_rows(part, latent_dim))
                 continue
             m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
             if not m:
@@ -87,22 +88,6 @@ def parse_seeds(items: list[str], latent_dim: int, noise_for_seed) -> "torch.Ten
     if not rows:
         return torch.zeros(0, latent_dim)
     return torch.cat([torch.as_tensor(r, dtype=torch.float32) for r in rows])
-
-
-def _npy_rows(path: Path, latent_dim: int, np):
-    if not path.is_file():
-        raise UserError(f"no such noise file: {path}")
-    try:
-        z = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise UserError(f"{path.name} is not a noise file (.npy of numbers): {e}") from None
-    if z.dtype.kind not in "fiu":
-        raise UserError(f"{path.name} does not hold numbers")
-    z = z.reshape(1, -1) if z.ndim == 1 else z
-    if z.ndim != 2 or z.shape[1] != latent_dim:
-        raise UserError(f"{path.name} holds noise of shape {tuple(z.shape)}; this model's "
-                        f"noise has {latent_dim} numbers per sample")
-    return z.astype("float32")
 
 
 def _explore(args):

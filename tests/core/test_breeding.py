@@ -206,7 +206,7 @@ def test_breed_takes_each_parents_label_after_a_colon(tmp_path, fashion):
 
 @pytest.mark.parametrize("args, expected", [
     (["--parents", "3", "{tmp}/missing.npy"], "no such noise file"),
-    (["--parents", "3", "{tmp}/wrong.npy"], "shape (3, 64); this model takes 64 numbers"),
+    (["--parents", "3", "{tmp}/wrong.npy"], "wrong.npy holds 3 samples of noise; one is needed"),
     (["--parents", "3", "{tmp}/words.txt"], "words.txt is not a NumPy .npy file"),
     (["--parents", "3", "three"], "'three' is neither a seed"),
     (["--parents", "3"], "two or more parents"),

@@ -235,15 +235,18 @@ def test_strips_start_from_a_found_picture_and_labels_go_by_name(checkpoint, tmp
     (["teach", "{ckpt}", "x", "--has", "{tmp}/missing.npy", "--lacks", "6-9"],
      "no such noise file"),
     (["teach", "{ckpt}", "x", "--has", "{tmp}/bad.npy", "--lacks", "6-9"],
-     "this model's noise has 8 numbers"),
+     "this model takes 8 numbers per sample"),
     (["teach", "{ckpt}", "x", "--label", "12", "--has", "1-5", "--lacks", "6-9"],
      "--label must be between 0 and 9"),
     (["directions", "{ckpt}", "--remove", "nothing"], "no saved direction is named"),
     (["directions", "{ckpt}", "--strip", "{tmp}/x.jpg"], "written as .png"),
+    (["teach", "{ckpt}", "x", "--has", "1-5", "{tmp}/nan.npy", "--lacks", "6-9"],
+     "nan.npy holds numbers that are not finite"),
     (["directions", "{tmp}/bad.npy"], "not a GAN Studio checkpoint"),
 ])
 def test_bad_input_exits_2_with_one_plain_line(checkpoint, tmp_path, capsys, args, expected):
     np.save(tmp_path / "bad.npy", np.zeros((3, 5)))
+    np.save(tmp_path / "nan.npy", np.full((2, 8), np.nan))
     argv = [a.format(ckpt=checkpoint, tmp=tmp_path) for a in args]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
