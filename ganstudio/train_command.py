@@ -59,6 +59,11 @@ class _Progress:
             self.bar.set_postfix_str(f"D {record['d_loss']:.3f}  G {record['g_loss']:.3f}",
                                      refresh=False)
 
+    def status(self, status) -> None:
+        """A long measurement between two steps says how far it is (RunStatus.busy)."""
+        if status.busy:
+            self.bar.set_postfix_str(status.busy)
+
     def close(self) -> None:
         self.bar.close()
 
@@ -168,7 +173,8 @@ def _train(args) -> int:
 
     handlers = _stop_on_signals(run)
     try:
-        state = run.train(on_alarm=alarmed if main else None)
+        state = run.train(on_alarm=alarmed if main else None,
+                          on_status=bar.status if main else None)
         run.measure_last_step(state)
     finally:
         _restore_signals(handlers)

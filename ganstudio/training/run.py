@@ -258,12 +258,20 @@ class Run:
 
     def measure_last_step(self, state: RunState) -> None:
         """A last live measurement at the final step (the checkpoint and the summary line hold
-        it), unless one was just taken or the run ran out of memory."""
+        it), unless one was just taken or the run ran out of memory. After a Stop it leaves the
+        live KID out (minutes on a CPU); otherwise the session still shows its progress and a
+        Stop (Ctrl-C) still abandons it."""
         tr, history = self.trainer, self.trainer.quality_history
         if self.judge is None or not tr.steps_done or state == RunState.ERROR or (history and
                                                        history[-1].step == tr.steps_done):
             return
-        point = self.judge.measure()
+        session = self.session
+        try:
+            point = self.judge.measure(session.measuring if session is not None else None,
+                                       kid=state != RunState.STOPPED)
+        finally:
+            if session is not None:
+                session.measuring_done()
         history.append(point)
         if self.session is not None:
             self.session.on_quality(point)

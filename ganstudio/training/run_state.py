@@ -54,6 +54,8 @@ class RunStatus:
     elapsed: float = 0.0  # seconds spent in steps, over every session of the run
     rate: float = 0.0  # steps per second, smoothed; 0 while not running
     message: str = ""
+    # a long wait between two steps, in words ("Measuring quality (KID): 40%..."); "" when none
+    busy: str = ""
 
     def replace(self, **changes) -> "RunStatus":
         return dataclasses.replace(self, **changes)

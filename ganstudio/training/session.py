@@ -15,7 +15,9 @@ callbacks, rate-limited so that a fast loop cannot flood a user interface:
 - ``on_state(state, message)``: a ``RunState`` ("running", "paused", "finished", "stopped",
   "diverged", "error") and a message in words;
 - ``on_status(status)``: a ``RunStatus`` (state, step, budget, time spent, steps/s, time left)
-  with every metric batch and state change: what a status bar shows, computed here;
+  with every metric batch and state change: what a status bar shows, computed here; during a
+  long measurement (the live KID) its ``busy`` says how far it is, at most every
+  ``BUSY_INTERVAL`` seconds, and a Pause or Stop abandons that measurement at once;
 - ``on_quality(point)``, ``on_alarm(alarm)``, ``on_health(active, new)``: live quality
   measurements and health alarms (training/quality.py, training/health.py).
 
@@ -50,6 +52,7 @@ RENDER_SHARE = 0.04  # at most this share of the time goes to drawing pictures
 ACK_TIMEOUT = 2.0
 # what a 2-D picture holds unless the viewer says otherwise (the window's default switches)
 PLANE_LAYERS = {k: layer.shown for k, layer in catalog.PLANE_LAYERS.items() if layer.computed}
+BUSY_INTERVAL = 0.5  # seconds between two progress reports of a long measurement
 
 
 class TrainingSession:
@@ -97,6 +100,10 @@ class TrainingSession:
         self._commands: queue.SimpleQueue = queue.SimpleQueue()  # controls and call_soon
         self._steps_requested = 0  # Step presses not yet done (only touched in the loop)
         self._stop_asked = False  # under torchrun: a stop to agree on in the next step
+        # a Pause or Stop was asked since the loop last served the controls: a long measurement
+        # between two steps looks at it and gives up (the command itself then applies)
+        self._interrupt = threading.Event()
+        self._last_busy = 0.0
         self._pending: list[dict] = []
         self._last_flush = 0.0
         self._last_picture = 0.0
@@ -120,6 +127,7 @@ class TrainingSession:
 
     def pause(self) -> None:
         self._command(self._do_pause)
+        self._interrupt.set()
 
     def resume(self) -> None:
         """Continue; after the step budget was reached, keep training with no budget."""
@@ -134,6 +142,7 @@ class TrainingSession:
         safe there). Under torchrun every process stops after the next step, the same one,
         whichever process was asked."""
         self._command(self._do_stop)
+        self._interrupt.set()
 
     def call_soon(self, fn: Callable[[Trainer], Any]) -> None:
         """Run ``fn(trainer)`` in the training thread between two steps."""
@@ -197,6 +206,7 @@ class TrainingSession:
     def serve_calls(self) -> None:
         """Apply the queued controls and run the ``call_soon`` requests now, in order (in the
         thread that runs the session)."""
+        self._interrupt.clear()  # before: a request queued from now on sets it again
         while True:
             try:
                 fn = self._commands.get_nowait()
@@ -307,16 +317,37 @@ class TrainingSession:
         """Measure the generator now (in this thread, between steps) and check its health."""
         tr = self.trainer
         try:
-            point = self.judge.measure()
+            point = self.judge.measure(self.measuring)
         except Exception as e:  # a measurement must never cost the run: switch it off
             if self.until is not None:
                 raise
             self.quality_error = f"Live quality was switched off after an error: {e}"
             self.judge = None
             return
+        finally:
+            self.measuring_done()
         tr.quality_history.append(point)
         self.on_quality(point)
         self._health_news(self.health.observe_quality(point))
+
+    def measuring(self, text: str) -> bool:
+        """Between two parts of a long measurement: shows ``text`` (rate-limited) and says
+        whether to go on: not once a Pause or Stop was asked (it applies right after)."""
+        if self._interrupt.is_set():
+            return False
+        now = time.monotonic()
+        if now - self._last_busy >= BUSY_INTERVAL or not self.status.busy:
+            self._last_busy = now
+            self._say_busy(text)
+        return True
+
+    def measuring_done(self) -> None:
+        self._say_busy("")
+
+    def _say_busy(self, text: str) -> None:
+        if text != self.status.busy:
+            self.status = self.status.replace(busy=text)
+            self._publish_status()
 
     def _health_news(self, new: list) -> None:
         active = list(self.health.active.values())

@@ -109,3 +109,20 @@ def test_a_folder_runs_live_kid_shows_in_the_plot_and_stays_in_the_badge(window,
     badge = window.findChild(QLabel, "qualityBadge")
     assert badge.text().startswith("KID 0.050 (Inception)") and "variety 70%" in badge.text()
     assert "at step 500" in badge.toolTip()
+
+
+def test_a_live_kid_being_measured_says_how_far_in_the_badge_then_gives_it_back(window, qtbot):
+    """A live KID takes minutes on a CPU: its progress takes the badge's place meanwhile."""
+    from ganstudio.training.quality import Measure, QualityPoint
+    from ganstudio.training.run_state import RunState, RunStatus
+
+    window.run.measures = [Measure("diversity", "variety", "higher", "pixels at 16 x 16")]
+    window.controller.quality.emit(QualityPoint(250, {"diversity": 0.5}, 0.1))
+    badge = window.findChild(QLabel, "qualityBadge")
+    qtbot.waitUntil(lambda: badge.text() == "variety 50% of the real data's", timeout=10_000)
+    window.controller.status.emit(RunStatus(RunState.RUNNING, step=250,
+                                            busy="Measuring quality (KID): 40%..."))
+    qtbot.waitUntil(lambda: badge.text() == "Measuring quality (KID): 40%...", timeout=10_000)
+    assert not badge.isHidden()
+    window.controller.status.emit(RunStatus(RunState.PAUSED, step=250))  # abandoned: a Pause
+    qtbot.waitUntil(lambda: badge.text() == "variety 50% of the real data's", timeout=10_000)

@@ -123,6 +123,8 @@ class RunControls(QObject):
         self.quality_label = ElidedLabel("")
         self.quality_label.setObjectName("qualityBadge")
         self.quality_label.setVisible(False)
+        self._badge = ""  # the badge's text, shown again after a long measurement's progress
+        self._busy_shown = False
         self.measures: list = []
         self._kid = None  # the last live KID (step, value): measured every few minutes
         self.alarms: list = []  # every alarm of the run, marked in the plots
@@ -196,6 +198,7 @@ class RunControls(QObject):
         self.measures = info.get("measures", [])
         self.view.plots.set_quality_measures(self.measures)
         self.quality_label.setVisible(False)
+        self._badge = ""
         self._kid = next(((p.step, p.values["inception_kid"]) for p in
                           reversed(info.get("quality") or []) if "inception_kid" in p.values),
                          None)
@@ -235,7 +238,7 @@ class RunControls(QObject):
             point = replace(point, values={**point.values, "inception_kid": self._kid[1]})
             kid = (f" KID (at step {self._kid[0]:,}) is measured every few minutes on a few "
                    "hundred pictures, taking at most 4% more.")
-        text = badge(point, self.measures)
+        text = self._badge = badge(point, self.measures)
         self.quality_label.setText(text)
         self.quality_label.setVisible(bool(text))
         spaces = sorted({m.space for m in self.measures})
@@ -269,6 +272,17 @@ class RunControls(QObject):
             self.progress.setFormat("%p%")
         else:
             self.progress.setVisible(False)
+        self._show_busy(s.busy)
+
+    def _show_busy(self, busy: str) -> None:
+        """A long measurement ("Measuring quality (KID): 40%...") in the badge's place."""
+        if busy:
+            self.quality_label.setText(busy)
+            self.quality_label.setVisible(True)
+        elif self._busy_shown:
+            self.quality_label.setText(self._badge)
+            self.quality_label.setVisible(bool(self._badge))
+        self._busy_shown = bool(busy)
 
     def _state(self, state: str, message: str) -> None:
         self.state = RunState(state)
