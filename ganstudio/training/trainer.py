@@ -28,7 +28,7 @@ from ganstudio.training.ada import AdaptiveAugment
 from ganstudio.changes import Change
 from ganstudio.config import ExperimentConfig
 from ganstudio.data import DataSource, Progress, build_source
-from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec
+from ganstudio.models import ModelSpec, build_models, count_parameters, make_spec, standing_stats
 from ganstudio.training.device import resolve_device
 from ganstudio.training.health import Alarm
 from ganstudio.training.history import History
@@ -125,8 +125,16 @@ class Trainer:
     def start_ema(self) -> None:
         """Start the averaged generator (EMA) from the generator as it is now."""
         self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
+        # batch-norm statistics are not averaged or copied: the EMA's own are measured when
+        # it is used (models/standing_stats.py); other buffers follow G's
+        norm_buffers = {id(b) for m in self.ema.modules()
+                        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                        for b in m.buffers()}
         self._ema_pairs = (list(self.ema.parameters()), self._g_params,
-                           list(zip(self.ema.buffers(), self.G.buffers())))
+                           [(be, b) for be, b in zip(self.ema.buffers(), self.G.buffers())
+                            if id(be) not in norm_buffers])
+        self._ema_has_norm = standing_stats.has_batch_norm(self.ema)
+        self._ema_settled_at: int | None = None  # the step its statistics were measured at
 
     def _build(self, spec: ModelSpec, seed: int):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
@@ -376,16 +384,29 @@ class Trainer:
         return record
 
     # --- sampling ------------------------------------------------------------------------------
-    def sampling_generator(self, use_ema: bool = True) -> torch.nn.Module:
-        """The EMA generator when there is one (its samples are smoother), else G."""
-        return self.ema if (use_ema and self.ema is not None) else self.G
+    def sampling_generator(self, use_ema: bool = True, *, stale_ok: bool = False
+                           ) -> torch.nn.Module:
+        """The EMA generator when there is one (its samples are smoother), else G. The EMA's
+        batch-norm statistics are measured again when its weights moved since; ``stale_ok``
+        (live pictures) lets them be up to 5% of the run's steps old, so a picture every
+        fraction of a second does not re-measure them each time."""
+        if not (use_ema and self.ema is not None):
+            return self.G
+        settled = self._ema_settled_at
+        age = None if settled is None else self.steps_done - settled
+        if self._ema_has_norm and age != 0 and (age is None or not stale_ok
+                                                 or age > self.steps_done // 20):
+            with self.lock:
+                standing_stats.settle(self.ema, self.spec.latent_dim, self.spec.num_classes)
+                self._ema_settled_at = self.steps_done
+        return self.ema
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor | None = None, y: torch.Tensor | None = None, *,
-               n: int = 64, use_ema: bool = True) -> torch.Tensor:
+               n: int = 64, use_ema: bool = True, stale_ok: bool = False) -> torch.Tensor:
         """Generated samples on the CPU (pictures in [-1, 1])."""
         with self.lock:
-            G = self.sampling_generator(use_ema)
+            G = self.sampling_generator(use_ema, stale_ok=stale_ok)
             was_training = G.training
             G.eval()
             try:
@@ -400,8 +421,8 @@ class Trainer:
             finally:
                 G.train(was_training)
 
-    def fixed_samples(self, use_ema: bool = True) -> torch.Tensor:
-        return self.sample(self.fixed_z, self.fixed_y, use_ema=use_ema)
+    def fixed_samples(self, use_ema: bool = True, *, stale_ok: bool = False) -> torch.Tensor:
+        return self.sample(self.fixed_z, self.fixed_y, use_ema=use_ema, stale_ok=stale_ok)
 
     def snapshot_generator(self, use_ema: bool = True) -> torch.nn.Module:
         """A CPU copy of the sampling generator in eval mode: safe to use from another thread
@@ -432,6 +453,8 @@ class Trainer:
             return {k: v.detach().cpu().contiguous().clone() for k, v in m.state_dict().items()}
 
         with self.lock:
+            if self.ema is not None:
+                self.sampling_generator()  # its batch-norm statistics measured for these weights
             return {
                 "G": module(self.G), "D": module(self.D),
                 "EMA": module(self.ema) if self.ema is not None else None,
@@ -463,6 +486,7 @@ class Trainer:
             module(self.D, state["D"], "discriminator")
             if self.ema is not None:
                 module(self.ema, state.get("EMA") or state["G"], "averaged generator")
+                self._ema_settled_at = None
             # settings changed since (a new learning rate, say) win over the saved ones
             o = self.config.optimizer
             restore_optimizer(self.opt_g, state["opt_g"], o.lr_g, o)

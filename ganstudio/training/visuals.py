@@ -65,8 +65,9 @@ def heat_rgb32(heat: np.ndarray) -> np.ndarray:
 
 
 def sample_grid(trainer, nrow: int = 8) -> np.ndarray:
-    """The fixed-noise samples as one uint8 (H, W, 3) picture."""
-    return image_grid(trainer.fixed_samples(), nrow=nrow)
+    """The fixed-noise samples as one uint8 (H, W, 3) picture. A live picture: the averaged
+    generator's batch-norm statistics may be a few steps old (Trainer.sampling_generator)."""
+    return image_grid(trainer.fixed_samples(stale_ok=True), nrow=nrow)
 
 
 SAMPLE_POINTS = 1000  # generated (and real) points in a 2-D run's sample picture
