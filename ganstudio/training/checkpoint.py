@@ -22,7 +22,7 @@ from safetensors.torch import save as st_save
 
 import ganstudio
 from ganstudio.config import ConfigError, ExperimentConfig, atomic_write_bytes
-from ganstudio.models import ModelSpec, build_models
+from ganstudio.models import ModelSpec, build_models, standing_stats
 from ganstudio.training.checkpoint_data import Checkpoint, CheckpointError  # noqa: F401
 from ganstudio.training.foreign import load_foreign
 from ganstudio.training.quality import quality_arrays
@@ -139,6 +139,8 @@ def _save_generator(trainer, path: Path, title: str, demo: bool) -> Path:
 
 
 def _metadata(trainer, info: dict) -> dict[str, str]:
+    if trainer.ema is not None:  # saved through state_dict/sampling_generator: measured for it
+        info["ema_statistics"] = "own"
     return {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -199,6 +201,9 @@ def load_generator(ckpt: Checkpoint | str | os.PathLike, *, use_ema: bool = True
     G, _ = build_models(ckpt.spec)
     prefix = "EMA" if (use_ema and ckpt.has_ema) else "G"
     _load_module(G, ckpt.section(prefix), "generator", ckpt.path)
+    if prefix == "EMA" and ckpt.info.get("ema_statistics") != "own":
+        # written before the averaged generator kept batch-norm statistics of its own
+        standing_stats.settle(G, ckpt.spec.latent_dim, ckpt.spec.num_classes)
     return G.eval().requires_grad_(False), ckpt
 
 
