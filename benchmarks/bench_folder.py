@@ -1,7 +1,8 @@
 """The 'My pictures' preset on a folder of 500 pictures at 64 px (issue 26, item 3).
 
     nice -n 10 .venv/bin/python benchmarks/bench_folder.py --folder /tmp/mypics500 \
-        --out /tmp/finalruns/my-pictures [--count 500] [--size 64] [--threads 1] [--json FILE]
+        --out /tmp/finalruns/my-pictures [--count 500] [--size 64] [--threads 1] [--json FILE] \
+        [--set FIELD=VALUE ...]
 
 Writes ``--count`` pictures of the drawn shapes data set (colour, ``--size`` px, no labels: one
 flat folder, as a person's folder of pictures is) as PNG files into ``--folder`` when it is
@@ -48,6 +49,9 @@ def main(argv=None) -> int:
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--threads", default="1")
     ap.add_argument("--json", default="")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="passed on to ganstudio train (to try settings; with "
+                         "training.adapt_to_data=false the fitted ones are not applied)")
     args = ap.parse_args(argv)
     folder = Path(args.folder)
     write_folder(folder, args.count, args.size)
@@ -56,7 +60,8 @@ def main(argv=None) -> int:
     done = subprocess.run([sys.executable, "-m", "ganstudio", "train", "--preset", "my-pictures",
                            "--set", f"data.root={folder}", "--set",
                            f"data.image_size={args.size}", "--threads", args.threads,
-                           "--autosave", "0", "--out", args.out, "--quiet"],
+                           "--autosave", "0", "--out", args.out, "--quiet",
+                           *[a for kv in args.set for a in ("--set", kv)]],
                           check=True, cwd=ROOT, capture_output=True, text=True)
     wall = time.time() - t0
     checkpoint = done.stdout.strip().splitlines()[-1]
@@ -86,12 +91,15 @@ def main(argv=None) -> int:
         "load_end": [round(v, 2) for v in os.getloadavg()],
         "fitted": {k: ckpt.config.get(k) for k in (
             "loss.augment", "loss.diffaugment", "loss.r1_weight", "loss.r2_weight",
-            "model.g_width", "training.batch_size", "training.steps", "model.conditional")},
+            "model.g_width", "training.batch_size", "training.steps", "model.conditional",
+            "optimizer.lr_g", "optimizer.lr_d", "training.ema")},
         "augment_p": (ckpt.info.get("augment") or {}).get("p"),
         "copies": sum(r < COPY_SHARE for r in ratios), "samples_checked": len(ratios),
         "median_ratio": round(sorted(ratios)[len(ratios) // 2], 3),
         "min_ratio": round(min(ratios), 3), "space": index.space,
     }
+    if args.set:
+        result["set"] = list(args.set)
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
