@@ -235,6 +235,9 @@ class HealthMonitor:
             "gradient penalty, or DiffAugment for a small data set."))
 
     def _check_flat(self) -> list[Alarm]:
+        # judged on a measure of progress only: a folder of pictures without a classifier has
+        # variety alone between two (rare) KIDs, and variety is highest in the first noisy
+        # samples, so "not improved since step 750" on it was a false alarm
         key = _headline(self.measures)
         if key is None or len(self.quality) < FLAT_MEASUREMENTS + FLAT_SMOOTH:
             return []
@@ -304,7 +307,7 @@ class HealthMonitor:
 
 
 def _headline(measures: dict) -> str | None:
-    for k in ("hq", "classifier_fd", "density_js", "diversity"):
+    for k in ("hq", "classifier_fd", "density_js"):  # never variety: it is not progress
         if k in measures:
             return k
     return None

@@ -253,3 +253,14 @@ def test_live_quality_of_a_collapsed_picture_generator():
     assert kinds(raised) == {"collapse"}
     assert "classes appear" in raised[0].message and "GAN Studio's digits classifier" in \
         raised[0].message
+
+
+def test_variety_alone_never_says_no_longer_improving():
+    """A folder of pictures without a classifier: variety is all there is between two KIDs,
+    and it is highest in the first noisy samples (the 500-shape folder run raised 'no longer
+    improving' at step 750 on it)."""
+    measures = [Measure("diversity", "variety", "higher", "pixels")]
+    m = HealthMonitor(loss_scale=None, measures=measures)
+    values = [{"diversity": 1.2 - 0.02 * i} for i in range(10)] + \
+        [{"diversity": 0.95 + 0.01 * (i % 2)} for i in range(30)]
+    assert not [a for p in points(values) for a in m.observe_quality(p)]
