@@ -34,7 +34,7 @@ def write_folder(folder: Path, count: int, size: int) -> None:
     from ganstudio.data.procedural import draw_shapes
 
     folder.mkdir(parents=True, exist_ok=True)
-    if any(folder.glob("*.png")):
+    if any(folder.rglob("*.png")):  # a folder of pictures already, flat or one subfolder per kind
         return
     x, _ = draw_shapes(count, size, seed=7)
     for i in range(count):
