@@ -77,8 +77,10 @@ def main(argv=None) -> int:
     ckpt = load_checkpoint(checkpoint)
     G, _ = load_generator(ckpt)
     z = torch.randn(64, ckpt.spec.latent_dim, generator=torch.Generator().manual_seed(0))
+    # a folder with one subfolder per kind trains with labels: every kind in turn
+    y = torch.arange(64) % ckpt.spec.num_classes if ckpt.spec.num_classes else None
     with torch.no_grad():
-        pictures = G(z)
+        pictures = G(z, y)
     grid = save_image_grid(pictures, Path(args.out) / "grid.png", nrow=8, min_side=512)
     index = NearestPictures(build_source(ckpt.config))
     ratios = [index.query(p).ratio for p in pictures]
