@@ -23,6 +23,14 @@ def has_batch_norm(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
+def followed_buffers(ema: nn.Module, G: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(EMA buffer, G buffer) pairs the EMA copies from G at every step: all but batch-norm
+    statistics, which ``settle`` measures for the EMA's own weights when it is used."""
+    norm = {id(b) for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            for b in m.buffers()}
+    return [(be, b) for be, b in zip(ema.buffers(), G.buffers()) if id(be) not in norm]
+
+
 @torch.no_grad()
 def settle(G: nn.Module, latent_dim: int, num_classes: int, *, pictures: int = PICTURES,
            batch: int = BATCH, seed: int = SEED) -> None:

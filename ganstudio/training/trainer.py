@@ -125,14 +125,8 @@ class Trainer:
     def start_ema(self) -> None:
         """Start the averaged generator (EMA) from the generator as it is now."""
         self.ema = copy.deepcopy(self.G).requires_grad_(False).eval()
-        # batch-norm statistics are not averaged or copied: the EMA's own are measured when
-        # it is used (models/standing_stats.py); other buffers follow G's
-        norm_buffers = {id(b) for m in self.ema.modules()
-                        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-                        for b in m.buffers()}
         self._ema_pairs = (list(self.ema.parameters()), self._g_params,
-                           [(be, b) for be, b in zip(self.ema.buffers(), self.G.buffers())
-                            if id(be) not in norm_buffers])
+                           standing_stats.followed_buffers(self.ema, self.G))
         self._ema_has_norm = standing_stats.has_batch_norm(self.ema)
         self._ema_settled_at: int | None = None  # the step its statistics were measured at
 
