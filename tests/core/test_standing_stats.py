@@ -67,3 +67,19 @@ def test_checkpoints_from_before_get_statistics_measured_when_opened(tmp_path):
     save_file(tensors, old, metadata=meta)
     G, ckpt = load_generator(old)
     assert _max_gap_to_batch_statistics(G, ckpt.spec, lambda z, y: G(z, y)) < 0.05
+
+
+def test_live_pictures_measure_cheaply_and_checkpoints_measure_in_full(tmp_path):
+    from ganstudio.models import standing_stats
+    from ganstudio.training import visuals
+
+    t = Trainer(tiny_config("digits", training__ema=0.999))
+    train(t, 4)
+    visuals.sample_grid(t)  # a live picture: one small batch of noise
+    assert t._ema_settled == (4, standing_stats.LIVE_PICTURES)
+    visuals.sample_grid(t)
+    train(t, 1)
+    visuals.sample_grid(t)  # one step old: good enough for a live picture? not at step 5
+    assert t._ema_settled == (5, standing_stats.LIVE_PICTURES)
+    t.save_checkpoint(tmp_path / "run")  # the same step, but a file keeps the full measure
+    assert t._ema_settled == (5, standing_stats.PICTURES)
