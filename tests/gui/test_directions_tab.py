@@ -134,3 +134,92 @@ def test_clicks_cycle_the_tag_and_too_few_tags_are_refused_in_words(explorer, qt
     assert "Every tag is on one side" in panel.result.text()
     assert len(explorer.move_tab.sliders) == sliders
     assert explorer.ex.taught == taught
+
+
+def forget_button(tab, name):
+    [row] = [r for r in tab.rows if r.direction.name == name]
+    return row.forget
+
+
+def answer(qtbot, tab, yes: bool):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: tab.dialog is not None, timeout=5_000)
+    box = tab.dialog
+    assert box.objectName() == "forgetDialog" and box.isVisible()
+    which = QMessageBox.StandardButton.Yes if yes else QMessageBox.StandardButton.No
+    qtbot.mouseClick(box.button(which), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.dialog is None, timeout=5_000)
+    return box.text()
+
+
+def test_a_taught_direction_is_forgotten_from_the_list_the_sliders_and_its_file(
+        explorer, qtbot, checkpoint, tmp_path):
+    import shutil
+
+    import torch
+
+    from ganstudio.explore import direction_files
+    from ganstudio.explore.directions import Direction
+    from ganstudio.explore.exploration import Exploration
+
+    ckpt = shutil.copy(checkpoint, tmp_path / "model.safetensors")
+    n = explorer.ex.spec.latent_dim
+    for i, name in enumerate(["smile", "glasses"]):
+        v = torch.zeros(n)
+        v[i] = 1
+        direction_files.add(ckpt, Direction(name, "taught", v, None, {"has": 3, "lacks": 3}), n)
+    explorer.show_exploration(Exploration.from_checkpoint(ckpt))
+    tab = explorer.directions_tab
+    qtbot.waitUntil(lambda: [r.direction.name for r in tab.rows][:3] == ["smile", "glasses",
+                                                                        "SeFa 1"],
+                    timeout=30_000)
+    idle(qtbot, explorer)
+    assert [r.forget is not None for r in tab.rows][:3] == [True, True, False]  # taught only
+    for r in tab.rows:
+        r.tick.setChecked(r.direction.name in ("smile", "glasses", "SeFa 1"))
+    tab.use_button.click()
+    assert [n for n, _ in explorer.ex.slider_names()] == ["smile", "glasses", "SeFa 1"]
+
+    def saved():
+        return [d.name for d in direction_files.load_for(ckpt, n)]
+
+    # answering no keeps it
+    qtbot.mouseClick(forget_button(tab, "smile"), Qt.MouseButton.LeftButton)
+    assert "'smile'" in answer(qtbot, tab, yes=False)
+    assert "smile" in [r.direction.name for r in tab.rows] and saved() == ["smile", "glasses"]
+    assert [n for n, _ in explorer.ex.slider_names()] == ["smile", "glasses", "SeFa 1"]
+
+    # yes: gone from the list, the file and the sliders, which move along the rest
+    qtbot.mouseClick(forget_button(tab, "smile"), Qt.MouseButton.LeftButton)
+    answer(qtbot, tab, yes=True)
+    assert [r.direction.name for r in tab.rows][:2] == ["glasses", "SeFa 1"]
+    assert saved() == ["glasses"]
+    assert [n for n, _ in explorer.ex.slider_names()] == ["glasses", "SeFa 1"]
+    assert len(explorer.move_tab.sliders) == 2
+    assert [d.name for d in explorer.ex.taught] == ["glasses"]
+    assert "Forgot 'smile'" in tab.message.text()
+    idle(qtbot, explorer)  # the strips redrawn since: still without it
+    assert [r.direction.name for r in tab.rows][:2] == ["glasses", "SeFa 1"]
+
+    # a damaged file: said in one sentence, and nothing forgotten
+    path = direction_files.saved_path(ckpt)
+    good = path.read_bytes()
+    path.write_bytes(b"not a file of directions")
+    qtbot.mouseClick(forget_button(tab, "glasses"), Qt.MouseButton.LeftButton)
+    answer(qtbot, tab, yes=True)
+    assert tab.message.text() == ("Cannot forget 'glasses': model.directions.safetensors is not "
+                                  "a file of directions, or it is damaged.")
+    assert "glasses" in [r.direction.name for r in tab.rows]
+    path.write_bytes(good)
+
+    # the sliders' only direction: they fall back to the leading ones found (SeFa)
+    for r in tab.rows:
+        r.tick.setChecked(r.direction.name == "glasses")
+    tab.use_button.click()
+    assert [n for n, _ in explorer.ex.slider_names()] == ["glasses"]
+    qtbot.mouseClick(forget_button(tab, "glasses"), Qt.MouseButton.LeftButton)
+    answer(qtbot, tab, yes=True)
+    assert saved() == [] and explorer.ex.taught == []
+    assert tab.rows[0].direction.name == "SeFa 1"
+    assert [n for n, _ in explorer.ex.slider_names()] == [f"SeFa {i}" for i in range(1, 9)]

@@ -9,9 +9,10 @@ The core is ganstudio.explore.directions; this only shows it and hands choices t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar,
-                               QScrollArea, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMessageBox,
+                               QProgressBar, QScrollArea, QTabWidget, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ganstudio.gui.explorer.move_tab import button
 from ganstudio.gui.explorer.teach_panel import TeachPanel
@@ -33,9 +34,10 @@ def mode_hint(mode: str) -> str | None:
 
 
 class DirectionRow(QWidget):
-    """One direction: a tick (drives a slider), its name, its strip, and arrows to order it."""
+    """One direction: a tick (drives a slider), its name, its strip, and arrows to order it;
+    a taught one also a button to forget it (``on_forget``)."""
 
-    def __init__(self, direction, on_move, parent=None):
+    def __init__(self, direction, on_move, on_forget=None, parent=None):
         super().__init__(parent)
         self.direction = direction
         self.tick = QCheckBox(direction.name)
@@ -60,7 +62,19 @@ class DirectionRow(QWidget):
         left = QVBoxLayout()
         left.setSpacing(0)
         left.addWidget(self.tick)
-        left.addWidget(self.caption)
+        under = QHBoxLayout()  # the caption, and for a taught one the button to forget it
+        under.setContentsMargins(0, 0, 0, 0)
+        under.addWidget(self.caption, 1)
+        self.forget = None
+        if direction.kind == "taught" and on_forget is not None:
+            self.forget = QToolButton()
+            self.forget.setObjectName("directionForget")
+            self.forget.setText("✕")
+            self.forget.setAutoRaise(True)
+            self.forget.setToolTip("Forget this taught direction")
+            self.forget.clicked.connect(lambda: on_forget(self))
+            under.addWidget(self.forget)
+        left.addLayout(under)
         arrows = QVBoxLayout()
         arrows.setSpacing(0)
         arrows.addWidget(up)
@@ -87,6 +101,7 @@ class DirectionsTab(QWidget):
         self.jobs = jobs
         self.rows: list[DirectionRow] = []
         self.found: dict[str, list] = {}  # kind -> directions found for the model shown
+        self.dialog: QMessageBox | None = None  # the question before forgetting, while open
         self._model = None  # the generator the found directions belong to
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -112,7 +127,7 @@ class DirectionsTab(QWidget):
         head.addWidget(self.progress)
         hint = QLabel("Each strip is the current sample with that direction's slider from -3 "
                       "(left) to +3 (right). Tick the ones the sliders should move along; the "
-                      "arrows set their order.")
+                      "arrows set their order; ✕ forgets one you taught.")
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
         self.list_box = QWidget()
@@ -185,15 +200,18 @@ class DirectionsTab(QWidget):
 
             found = known if known is not None else directions.found(ex, kind)
             shown = list(ex.taught) + found
-            return kind, found, shown, directions.strips(ex, shown)
+            return kind, found, shown, len(ex.taught), directions.strips(ex, shown)
 
         self.progress.setVisible(True)
         self.jobs.submit(KIND, job, done=self._drawn, failed=self._failed)
 
     def _drawn(self, result) -> None:
-        kind, found, shown, pictures = result
+        kind, found, shown, taught, pictures = result
         self.progress.setVisible(False)
         self.found[kind] = found
+        now = {d.name.lower() for d in self.player.ex.taught} if self.player.ex else set()
+        kept = [i for i, d in enumerate(shown) if i >= taught or d.name.lower() in now]
+        shown, pictures = [shown[i] for i in kept], [pictures[i] for i in kept]  # none forgotten
         names = [r.direction.name for r in self.rows]
         if names != [d.name for d in shown] or any(
                 r.direction.vector is not d.vector for r, d in zip(self.rows, shown)):
@@ -218,7 +236,7 @@ class DirectionsTab(QWidget):
             r.deleteLater()
         self.rows = []
         for d in shown:
-            row = DirectionRow(d, self._move)
+            row = DirectionRow(d, self._move, self.ask_forget)
             row.tick.setChecked(d.name in ticked)
             self.list_layout.insertWidget(self.list_layout.count() - 1, row)
             self.rows.append(row)
@@ -273,3 +291,67 @@ class DirectionsTab(QWidget):
         self.sliders_set.emit()
         if self.isVisible():
             self.timer.start(0)
+
+    # --- forgetting a taught direction --------------------------------------------------------
+    def ask_forget(self, row: DirectionRow) -> QMessageBox:
+        """Ask (without blocking) whether to forget a taught direction; forget it on yes."""
+        name, checkpoint = row.direction.name, self.player.ex.checkpoint_path
+        saved = " and from the directions saved with this model" if checkpoint else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "Forget a taught direction?",
+                          f"Forget the taught direction '{name}'? It goes from this list, from "
+                          f"the sliders{saved}. Teaching it again brings it back.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("forgetDialog")
+        box.button(QMessageBox.StandardButton.Yes).setText("Forget it")
+        box.button(QMessageBox.StandardButton.No).setText("Keep it")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(_=0):
+            yes = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+            self.dialog = None
+            box.deleteLater()
+            ex = self.player.ex
+            if yes and ex is not None and ex.checkpoint_path == checkpoint:  # the same model
+                self.forget(name)
+
+        box.finished.connect(answered)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.dialog = box
+        return box
+
+    def forget(self, name: str) -> None:
+        """Forget the taught direction ``name``: from the file saved with the model, the list
+        and the sliders (they move along the others, or the defaults when none are left)."""
+        from ganstudio.errors import UserError
+        from ganstudio.explore import direction_files
+
+        ex, key = self.player.ex, name.lower()
+        if ex is None or not any(d.name.lower() == key for d in ex.taught):
+            return
+        if ex.checkpoint_path is not None:
+            try:  # a tiny file: written here, at once
+                saved = direction_files.load_for(ex.checkpoint_path, ex.spec.latent_dim)
+                if any(d.name.lower() == key for d in saved):
+                    direction_files.remove(ex.checkpoint_path, name, ex.spec.latent_dim)
+            except (UserError, OSError) as e:
+                why = str(e) if isinstance(e, UserError) else (e.strerror or str(e))
+                self.message.setText(f"Cannot forget '{name}': {why.rstrip('.')}.")
+                return
+        driven = [n.lower() for n, _ in ex.slider_names()] if ex.mode == "chosen" else []
+        ex = ex.copy()
+        ex.taught = [d for d in ex.taught if d.name.lower() != key]
+        if ex.picked is not None:
+            ex.picked = [d for d in ex.picked if d.name.lower() != key]
+        if key in driven:  # the sliders move along the rest (set_mode falls back if none)
+            ex.set_mode("chosen")
+        self.player.replace(ex)
+        for r in [r for r in self.rows if r.direction.name.lower() == key]:
+            self.rows.remove(r)
+            self.list_layout.removeWidget(r)
+            r.deleteLater()
+        text = f"Forgot '{name}'."
+        if key in driven:
+            text += f" The sliders now move along: {', '.join(n for n, _ in ex.slider_names())}."
+            self.sliders_set.emit()
+        self.message.setText(text)
