@@ -8,7 +8,9 @@ hand: a changed rate, D alone, the timeline), shapes, explorer (the explorer
 and demo mode on the bundled digits demo, with its nearest training pictures, and an
 interpolation on the fashion-mnist one; run packaging/make_demos.py first), follow (a
 two-process torchrun training of ring, followed from File > Follow a run folder), breed (the
-Breed tab two generations on, and demo mode's breeding, on the fashion-mnist demo). Each trains or loads for real and
+Breed tab two generations on, and demo mode's breeding, on the fashion-mnist demo), find (the
+first picture of Fashion-MNIST's test set, an ankle boot, found in the fashion-mnist demo; needs
+Debian's dataset-fashion-mnist). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -223,8 +225,35 @@ def breed(s: Session) -> None:
     s.wait(1)
 
 
+def find(s: Session) -> None:
+    """Find a picture: a real Fashion-MNIST picture (the test set's first, an ankle boot) found
+    in the fashion-mnist demo, shown beside what the model made."""
+    import tempfile
+
+    from PIL import Image
+
+    from ganstudio.data.datasets import DEBIAN_FASHION_MNIST, read_idx
+    from ganstudio.explore.demos import list_demos
+
+    images = DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz"
+    if not images.is_file():
+        sys.exit(f"{images} is missing: sudo apt-get install dataset-fashion-mnist")
+    picture = Path(tempfile.mkdtemp(prefix="ganstudio-find-")) / "ankle-boot.png"
+    Image.fromarray(read_idx(images)[0]).save(picture)
+    demos = dict((Path(p).stem, p) for _, p in list_demos())
+    s.w.view_tabs.setCurrentWidget(s.w.explorer)
+    s.w.open_checkpoint(demos["fashion-mnist"], resume=False)
+    ex = s.w.explorer
+    s.wait(30, lambda: ex.ex is not None and "Fashion" in ex.ex.title and ex.renderer.idle)
+    ex.find.find(str(picture))
+    s.wait(120, lambda: ex.find.result is not None and ex.renderer.idle)
+    s.wait(2, lambda: False)
+    print(ex.find.caption.text())
+    s.grab("find")
+
+
 SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "steer": steer, "shapes": shapes,
-         "explorer": explorer, "follow": follow, "breed": breed}
+         "explorer": explorer, "follow": follow, "breed": breed, "find": find}
 
 
 def main(names: list[str]) -> int:
