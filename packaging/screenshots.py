@@ -10,7 +10,9 @@ interpolation on the fashion-mnist one; run packaging/make_demos.py first), foll
 two-process torchrun training of ring, followed from File > Follow a run folder), breed (the
 Breed tab two generations on, and demo mode's breeding, on the fashion-mnist demo), find (the
 first picture of Fashion-MNIST's test set, an ankle boot, found in the fashion-mnist demo; needs
-Debian's dataset-fashion-mnist). Each trains or loads for real and
+Debian's dataset-fashion-mnist), folder (a run of the 'My pictures' preset reopened where it
+ended, its samples and curves: give its checkpoint as GANSTUDIO_SHOT_RUN, e.g. the run
+benchmarks/bench_folder.py made). Each trains or loads for real and
 grabs the whole screen into resources/screenshots/. Needs an X display (Xvfb is enough): the
 offscreen platform draws no window frame and cannot grab the screen.
 """
@@ -252,8 +254,25 @@ def find(s: Session) -> None:
     s.grab("find")
 
 
+def folder(s: Session) -> None:
+    """A 'My pictures' run on a folder, reopened at its last step: the samples it ended with
+    beside its loss curves, and the data panel naming the folder."""
+    import os
+
+    run = os.environ.get("GANSTUDIO_SHOT_RUN", "")
+    if not Path(run).is_file():
+        sys.exit("set GANSTUDIO_SHOT_RUN to a My pictures run's checkpoint.safetensors")
+    s.w.open_checkpoint(run, resume=True)
+    s.wait(60, lambda: s.w.last_step > 0)
+    s.w.view_tabs.setCurrentIndex(0)
+    s.w.settings_tabs.setCurrentIndex(0)
+    s.wait(5)
+    s.grab("folder")
+
+
 SHOTS = {"ring": ring, "digits": digits, "collapse": collapse, "steer": steer, "shapes": shapes,
-         "explorer": explorer, "follow": follow, "breed": breed, "find": find}
+         "explorer": explorer, "follow": follow, "breed": breed, "find": find,
+         "folder": folder}
 
 
 def main(names: list[str]) -> int:

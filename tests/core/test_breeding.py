@@ -251,4 +251,4 @@ def test_snapshots_are_named_by_step_and_found_from_any_file_of_the_run(tmp_path
     assert [s for s, _ in listed] == [10, 50, 200]
     assert [s for s, _ in run_snapshots(listed[0][1])] == [10, 50, 200]
     assert describe(load_checkpoint(listed[1][1])) == "snapshot at step 50 of the run run-1"
-    assert describe(load_checkpoint(FASHION)) == "fashion-mnist.safetensors, step 3,000"
+    assert describe(load_checkpoint(FASHION)) == "fashion-mnist.safetensors, step 7,000"
