@@ -296,11 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--n", type=int, metavar="N", help="generated samples (default 2,500 for "
                     "points, as in the papers; 1,000 for pictures)")
     ev.add_argument("--inception", action="store_true", help="also measure in the Inception "
-                    "space of FID (pictures; slow on a CPU, 0.1-0.5 s a picture: the first "
-                    "time 3 x N pictures, then N, the real ones' features kept in a cache)")
+                    "space of FID (pictures; slow on a CPU, 0.07-0.3 s a picture on 2 cores: the "
+                    "first time 3 x N pictures, then N, the real ones' features kept in a cache)")
     ev.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
-                    help="numbers Inception computes in: auto = fp32 (bf16 moved FID by 1.4%% "
-                    "in benchmarks/README.md, and is emulated and slow without native bf16)")
+                    help="numbers Inception computes in: auto = fp32 (bf16 takes half the time "
+                    "where the processor has it natively but moved FID by 0.9%% at N = 1,000, "
+                    "benchmarks/README.md; without native bf16 it is emulated and slow)")
     ev.add_argument("--json", action="store_true", help="print the results as JSON")
     ev.set_defaults(func=cmd_eval)
 

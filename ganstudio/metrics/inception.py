@@ -126,14 +126,14 @@ class InceptionFeatures:
     """Pictures in [-1, 1] (N, C, H, W), grey or colour, to (N, 2048) Inception pool features.
 
     ``fast`` (the default): the network rebuilt with its batch norms folded, channels_last
-    pictures and a quicker resize (inception_fast.py; the same features to float rounding,
-    about a quarter less time, benchmarks/README.md); ``net`` stays the TorchScript module as
+    pictures and a quicker resize (inception_fast.py; the same features to float rounding, a
+    third to a half less time, benchmarks/README.md); ``net`` stays the TorchScript module as
     loaded (plain and differentiable). ``bf16``: the fast network in bfloat16, for a processor
     that computes it natively (training/precision.py ``cpu_has_native_bf16``) or a graphics
     card that does; elsewhere it is emulated and many times slower. Its features differ from
-    32-bit ones by up to 7% (FID by 1.4% on 50 + 50 pictures, benchmarks/README.md): not the
-    same figure to 3 digits, so ``eval`` computes in fp32 unless asked, and bf16 features are
-    cached under their own key."""
+    32-bit ones by up to 7% (FID by 1.4% on 50 + 50 pictures, by 0.9% at N = 1,000 with native
+    bf16, where it takes half the time; benchmarks/README.md): not the same figure to 3 digits,
+    so ``eval`` computes in fp32 unless asked, and bf16 features are cached under their own key."""
 
     space = SPACE
 

@@ -2,7 +2,8 @@
 Inception space (metrics/inception_kid.py) on a few hundred samples, every few minutes.
 
 One measurement costs an Inception pass over ``PICTURES`` generated pictures (about two minutes
-on a 2-core CPU without AVX-512, benchmarks/README.md), far more than the run's other live
+on a 2-core CPU without AVX-512; 13 s in bf16 on one with AVX-512 BF16, so one every ~5 min of
+training there: benchmarks/README.md), far more than the run's other live
 numbers, so it keeps its own schedule: it is taken with a live quality measurement only when
 everything it has cost so far, the real side included, plus the next one stays within ``SHARE``
 of the training time since the run started (or was resumed) here. It runs in the training
@@ -16,9 +17,14 @@ this step, and a Step while paused would change the generator under them; it is 
 again at the next due time. The seconds an abandoned one took still count (they were taken from
 training), and the real side's features computed so far are kept for the next one.
 
-Before the first measurement its cost is a guess: the first batch times it, and a first
+Before the first measurement its cost is a guess (by the numbers the processor computes in:
+bf16 where it has them natively, else 32-bit): the first batch times it, and a first
 measurement that would not fit in its budget at that speed is put off until it does, so the
 promise holds from the first one.
+
+The run's last step may spend up to ``FINAL_SHARE``: training is over then, and its KID is the
+figure the run ends on (the checkpoint, ``ganstudio info`` and the quality badge keep it). A
+10-minute folder run would otherwise end before its first KID.
 
 Without the Inception weights it says so once (``note``) and the run goes on without it.
 """
@@ -34,9 +40,12 @@ from ganstudio.metrics.inception import SPACE
 from ganstudio.metrics.inception_kid import PICTURES
 
 SHARE = 0.04  # at most this share of the training time goes to the live KID
-# seconds a picture before the first batch is timed: one core of a 2-core AVX2 processor
-# (0.3 CPU-s a picture, benchmarks/README.md "Inception in less time")
+FINAL_SHARE = 0.10  # and up to this, all measurements together, once the last step is reached
+# seconds a picture before the first batch is timed (benchmarks/README.md "Inception in less
+# time"): in 32-bit, one core of a 2-core AVX2 processor (0.3 CPU-s a picture); in bf16 on 2
+# cores with AVX-512 BF16, 0.035 s a picture measured
 GUESS_S_PER_PICTURE = 0.3
+GUESS_BF16_S_PER_PICTURE = 0.04
 REAL_SEED = 2024
 
 
@@ -90,19 +99,23 @@ class LiveKID:
         side's still to compute) at the timed or guessed seconds a picture."""
         if self.last_cost is not None:
             return self.last_cost
-        return (self.n + self.kid.real_left()) * (self.per_picture or GUESS_S_PER_PICTURE)
+        guess = GUESS_BF16_S_PER_PICTURE if self.kid.bf16 else GUESS_S_PER_PICTURE
+        return (self.n + self.kid.real_left()) * (self.per_picture or guess)
 
-    def budget(self, training_seconds: float) -> float:
-        return SHARE * (training_seconds - self.since)
+    def budget(self, training_seconds: float, share: float | None = None) -> float:
+        share = SHARE if share is None else max(share, SHARE)  # never less than the usual
+        return share * (training_seconds - self.since)
 
-    def due(self, training_seconds: float) -> bool:
-        return self.spent + self.next_cost() <= self.budget(training_seconds)
+    def due(self, training_seconds: float, share: float | None = None) -> bool:
+        """Whether the next measurement fits in ``share`` (default ``SHARE``) of the time."""
+        return self.spent + self.next_cost() <= self.budget(training_seconds, share)
 
     def measure(self, fake: torch.Tensor, training_seconds: float | None = None,
-                go_on: Callable[[float], bool] | None = None) -> float | None:
+                go_on: Callable[[float], bool] | None = None,
+                share: float | None = None) -> float | None:
         """The KID of ``fake``, or None when abandoned: ``go_on`` said False before a batch,
         or (with ``training_seconds``) a first measurement timed on its first batch would not
-        fit in its budget."""
+        fit in its budget (``share`` of the time, default ``SHARE``)."""
         t0 = time.perf_counter()
         real_before = self.kid.real_seconds
         guessed = self.last_cost is None
@@ -117,7 +130,7 @@ class LiveKID:
                 self.per_picture = (now - first[0][0]) / max(done - first[0][1], 1)
                 if training_seconds is not None and (self.spent + now - t0 + (total - done)
                                                      * self.per_picture
-                                                     > self.budget(training_seconds)):
+                                                     > self.budget(training_seconds, share)):
                     return False  # slower than guessed: put off until it fits
             return go_on is None or go_on(done / max(total, 1))
 

@@ -219,14 +219,20 @@ class LiveQuality:
 
     def _measure_kid(self, fake: torch.Tensor, values: dict,
                      busy: Callable[[str], bool] | None = None) -> float:
-        """The live KID when its own budget allows (training/live_kid.py); its seconds."""
-        if self.kid is None or not self.kid.due(self.trainer.elapsed):
+        """The live KID when its own budget allows (training/live_kid.py; at the run's last
+        step a larger one, FINAL_SHARE); its seconds."""
+        from ganstudio.training.live_kid import FINAL_SHARE
+
+        tr = self.trainer
+        last = tr.config.training.steps
+        share = FINAL_SHARE if last and tr.steps_done >= last else None
+        if self.kid is None or not self.kid.due(tr.elapsed, share):
             return 0.0
         t = time.perf_counter()
         go_on = None if busy is None else (
             lambda done: busy(f"Measuring quality (KID): {100 * done:.0f}%..."))
         try:
-            value = self.kid.measure(fake, self.trainer.elapsed, go_on)
+            value = self.kid.measure(fake, tr.elapsed, go_on, share)
             if value is not None:  # None: abandoned (a Pause or Stop), nothing of it is kept
                 values[self.kid.key] = value
         except Exception as e:  # KID must never cost the run its other numbers

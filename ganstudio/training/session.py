@@ -478,6 +478,11 @@ class TrainingSession:
             self.render_picture()
         target = self._budget()
         if target and tr.steps_done >= target and self.state == RunState.RUNNING:
+            # the window's run ends on a measurement of its last step, as the command line's
+            # does (Run.measure_last_step): the figure its badge and checkpoint keep
+            if self.until is None and self.judge is not None and \
+                    self.judge.last_step != tr.steps_done:
+                self.measure_quality()
             self._flush()
             if self._pictures_on:
                 self.render_picture()

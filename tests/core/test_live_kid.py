@@ -220,3 +220,50 @@ def test_after_a_stop_the_last_measurement_leaves_the_live_kid_out(tmp_path, mon
     point = run.trainer.quality_history[-1]
     assert point.step == 3 and "diversity" in point.values
     assert "inception_kid" not in point.values and len(slow_inception.calls) == calls
+
+
+def test_the_first_guess_follows_the_numbers_inception_computes_in(tmp_path, monkeypatch):
+    monkeypatch.setattr(inception, "weights_path", lambda: tmp_path / "weights.pt")
+    (tmp_path / "weights.pt").write_bytes(b"x")
+    src = Trainer(folder_config(tmp_path)).source
+    fp32, bf16 = live_kid.LiveKID(src, n=8), live_kid.LiveKID(src, n=8, bf16=True)
+    # 8 real and 8 generated pictures, none timed yet: native bf16 is ~8x faster (0.035 s a
+    # picture on 2 cores with AVX-512 BF16), so its first KID is not put off for 50 minutes
+    assert fp32.next_cost() == pytest.approx(16 * live_kid.GUESS_S_PER_PICTURE)
+    assert bf16.next_cost() == pytest.approx(16 * live_kid.GUESS_BF16_S_PER_PICTURE)
+    assert bf16.next_cost() < fp32.next_cost() / 5
+
+
+def test_the_last_step_may_spend_more_on_the_kid_the_run_ends_on(tmp_path, monkeypatch,
+                                                                slow_inception):
+    monkeypatch.setattr(quality, "SHARE", 1e9)  # the cheap numbers at every measurement
+    tr = Trainer(folder_config(tmp_path))  # 6 steps
+    judge = tr.live_quality()
+    cost = judge.kid.next_cost()
+    # trained just long enough for the KID at 7% of the time: more than SHARE, within the last
+    tr.elapsed = cost / 0.07
+    assert live_kid.SHARE < 0.07 < live_kid.FINAL_SHARE
+    tr.steps_done = 4
+    assert "inception_kid" not in judge.measure().values  # put off while training goes on
+    tr.steps_done = 6
+    point = judge.measure()  # the last step: the figure the run ends on
+    assert "inception_kid" in point.values and judge.kid.measurements == 1
+    assert badge(point, judge.measures).startswith("KID ")
+
+
+def test_a_window_run_ends_on_a_measurement_of_its_last_step(tmp_path, monkeypatch,
+                                                             slow_inception):
+    from ganstudio.training.session import TrainingSession
+
+    monkeypatch.setattr(live_kid, "SHARE", 1e9)
+    monkeypatch.setattr(quality, "SHARE", 1e9)
+    cfg = folder_config(tmp_path)
+    cfg.set("training.quality_every", 4)  # measured at step 4; the budget ends at step 6
+    tr = Trainer(cfg)
+    points = []
+    session = TrainingSession(  # as the window runs it: no step limit, held when finished
+        tr, pictures=False, on_quality=points.append,
+        on_state=lambda state, message: session.stop() if state == "finished" else None)
+    session.run()
+    assert tr.steps_done == 6
+    assert [p.step for p in points] == [4, 6] and "inception_kid" in points[-1].values
