@@ -3,7 +3,8 @@
 The 'My pictures' preset (resources/presets/my-pictures.toml) sets ``training.adapt_to_data``;
 when such a run starts, the trainer has read the pictures and calls ``fit`` with their number
 and size, which sets the fields below in the run's config (its saved settings then say what was
-chosen, and ``ganstudio info`` shows them). Plain data: no torch.
+chosen, and ``ganstudio info`` shows them); ``describe`` says them in one line when the run
+starts, and the window's panels show them. Plain data: no torch.
 
 What it chooses, and why (benchmarks/README.md, "A modern recipe", has the measurements):
 
@@ -15,7 +16,8 @@ What it chooses, and why (benchmarks/README.md, "A modern recipe", has the measu
   growing with the square of the picture size, as StyleGAN2's rule of thumb has it;
 - **width** by the picture size: width x size stays constant, so every size costs about the
   same per picture and a 128 px run is not 16 times slower than a 32 px one;
-- **batch and steps** by the picture size, for about ten minutes on two processor cores;
+- **batch and steps** by the picture size, for at most about ten minutes on two processor cores
+  (3 to 5 minutes for 500 pictures at 64 px, benchmarks/README.md);
 - **labels**: used when the folder has one subfolder per kind.
 """
 
@@ -81,3 +83,22 @@ def fit(config, count: int, image_size: int, labelled: bool) -> list[Fitted]:
     for f in chosen:
         config.set(f.field, f.value)
     return chosen
+
+
+_ALTERATIONS = {"color": "colour", "translation": "shift", "cutout": "cut-out"}
+
+
+def describe(fitted: list[Fitted], count: int, image_size: int) -> str:
+    """The fitted settings in one line, for the run's log and the window's status bar."""
+    v = {f.field: f.value for f in fitted}
+    kinds = [_ALTERATIONS.get(k, k) for k in v.get("loss.diffaugment", [])]
+    alter = (", ".join(kinds[:-1]) + " and " + kinds[-1]) if len(kinds) > 1 else "".join(kinds)
+    parts = [f"adaptive augmentation ({alter})" if alter else "adaptive augmentation"]
+    r1 = v.get("loss.r1_weight")
+    if r1 is not None:
+        parts.append(f"R1 and R2 {r1:g}" if "loss.r2_weight" in v else f"R1 {r1:g}")
+    parts += [f"width {v['model.g_width']}", f"batch {v['training.batch_size']}",
+              f"{v['training.steps']:,} steps",
+              "labels from its subfolders" if v.get("model.conditional") else "no labels"]
+    return (f"Fitted to {count:,} pictures at {image_size} px (Adapt to the pictures): "
+            + ", ".join(parts) + ".")

@@ -89,6 +89,11 @@ class Run:
             trainer.load_state(self.checkpoint)
         self.trainer = trainer
         self.judge = trainer.live_quality()  # None on the processes other than rank 0
+        if trainer.fitted and self.checkpoint is None:  # 'My pictures': what was chosen
+            from ganstudio.folder_recipe import describe
+
+            self.say(describe(trainer.fitted, trainer.source.count or self.config.data.size,
+                              trainer.config.data.image_size))
         for note in self.judge.notes if self.judge else ():
             self.say(note)  # once (the live KID without Inception weights)
         if self.writes:
@@ -181,7 +186,8 @@ class Run:
                     precision=tr.precision.label, steps_done=tr.steps_done,
                     history=tr.history.to_arrays(), elapsed=tr.elapsed,
                     target=tr.config.training.steps, ema=tr.ema is not None,
-                    changes=list(tr.changes))
+                    changes=list(tr.changes),
+                    fitted={f.field: f.value for f in tr.fitted})
 
     # --- running ------------------------------------------------------------------------------
     def start_session(self, *, on_state: Callable[[str, str], None] | None = None,

@@ -68,3 +68,22 @@ def test_the_my_pictures_preset_fits_a_run_to_the_folder_it_is_given(tmp_path):
     trainer.step()
     saved = load_checkpoint(trainer.save_checkpoint(tmp_path / "run.safetensors"))
     assert saved.config.training.batch_size == 12  # the run's settings say what was chosen
+
+
+def test_a_run_says_in_one_line_what_it_fitted_to_the_folder(tmp_path):
+    from ganstudio.training.run import Run
+
+    line = folder_recipe.describe(folder_recipe.recipe(500, 64), 500, 64)
+    assert line == ("Fitted to 500 pictures at 64 px (Adapt to the pictures): adaptive "
+                    "augmentation (colour, shift and cut-out), R1 and R2 1.6, width 16, batch "
+                    "32, 3,000 steps, no labels.")
+    cfg = load_preset("my-pictures")
+    cfg.data.root = str(_folder(tmp_path / "mine", 48))
+    cfg.data.image_size = 32
+    cfg.training.threads = 1
+    lines = []
+    run = Run(cfg, say=lines.append)
+    run.build()
+    said = [s for s in lines if s.startswith("Fitted to 48 pictures at 32 px")]
+    assert len(said) == 1 and "batch 12" in said[0]
+    assert run.facts()["fitted"]["training.batch_size"] == 12  # for the window's panels

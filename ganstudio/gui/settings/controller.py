@@ -138,6 +138,20 @@ class SettingsController(QObject):
             self.refresh_forms()
             self.changed.emit()
 
+    def run_fitted(self, values: dict) -> None:
+        """The run fitted settings to its pictures when it started (Adapt to the pictures,
+        folder_recipe.py): the forms show the values it uses, not the preset's."""
+        shown = False
+        for path, value in values.items():
+            if self.run_config is not None:
+                self.run_config.set(path, value)
+            if self.config.get(path) != value:
+                self.config.set(path, value)
+                shown = True
+        if shown:
+            self.refresh_forms()
+            self.changed.emit()
+
     def refresh_forms(self) -> None:
         problems = dict(self.config.problems())
         self.dataset_panel.refresh(problems)

@@ -103,7 +103,9 @@ class Steering(QObject):
             f"Step {change.step:,}: {change_label(change)}", CHANGE_MESSAGE_MS)
 
     def _ready(self, info: dict) -> None:
-        """A run is built: its earlier changes (resumed), its snapshots."""
+        """A run is built: the settings it fitted to its pictures, its earlier changes
+        (resumed), its snapshots."""
+        self.settings.run_fitted(info.get("fitted") or {})
         run_config = self.settings.run_config or self.window.config
         self.marks.set_changes(info.get("changes", []), run_config.training.update)
         run = self.controller.run
