@@ -24,7 +24,9 @@ from ganstudio.metrics.inception import (FEATURES, SPACE, InceptionFeatures,
                                          InceptionUnavailable, features_key, weights_path)
 
 PICTURES = 200  # generated and real pictures per live measurement
-STEP = 20  # pictures between two looks at ``between`` (~6 s on a 2-core CPU without AVX-512, ~1.3 s with AVX-512 BF16)
+# pictures between two looks at ``between``: ~6 s on a 2-core CPU without AVX-512, ~1.3 s with
+# AVX-512 BF16
+STEP = 20
 
 
 class Abandoned(Exception):

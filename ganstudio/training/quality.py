@@ -224,8 +224,9 @@ class LiveQuality:
         from ganstudio.training.live_kid import FINAL_SHARE
 
         tr = self.trainer
+        # the planned last step only: a run resumed past it trains on under the usual share
         last = tr.config.training.steps
-        share = FINAL_SHARE if last and tr.steps_done >= last else None
+        share = FINAL_SHARE if last and tr.steps_done == last else None
         if self.kid is None or not self.kid.due(tr.elapsed, share):
             return 0.0
         t = time.perf_counter()

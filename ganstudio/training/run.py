@@ -93,7 +93,7 @@ class Run:
             from ganstudio.folder_recipe import describe
 
             self.say(describe(trainer.fitted, trainer.source.count or self.config.data.size,
-                              trainer.config.data.image_size))
+                              trainer.source.image_size))
         for note in self.judge.notes if self.judge else ():
             self.say(note)  # once (the live KID without Inception weights)
         if self.writes:

@@ -267,3 +267,13 @@ def test_a_window_run_ends_on_a_measurement_of_its_last_step(tmp_path, monkeypat
     session.run()
     assert tr.steps_done == 6
     assert [p.step for p in points] == [4, 6] and "inception_kid" in points[-1].values
+
+
+def test_a_run_resumed_past_its_last_step_keeps_the_usual_share(tmp_path, monkeypatch,
+                                                                slow_inception):
+    monkeypatch.setattr(quality, "SHARE", 1e9)
+    tr = Trainer(folder_config(tmp_path))  # 6 steps, then trained on ("Resume to keep training")
+    judge = tr.live_quality()
+    tr.elapsed = judge.kid.next_cost() / 0.07  # enough for 7% of the time, not for 4%
+    tr.steps_done = 8
+    assert "inception_kid" not in judge.measure().values
