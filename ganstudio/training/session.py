@@ -483,6 +483,8 @@ class TrainingSession:
             if self.until is None and self.judge is not None and \
                     self.judge.last_step != tr.steps_done:
                 self.measure_quality()
+                if self.state != RunState.RUNNING:  # ended by it (stop_when_flat)
+                    return
             self._flush()
             if self._pictures_on:
                 self.render_picture()
